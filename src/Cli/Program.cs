@@ -1,0 +1,1 @@
+return await VideoCoca.Cli.CliApplication.RunAsync(args);
