@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VideoCoca.Cli.Commands;
 
 namespace VideoCoca.Cli;
 
@@ -6,7 +7,12 @@ public static class CliApplication
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("vcp: the VideoCoCa Platform's command line");
+        var root = new RootCommand("vcp: the VideoCoCa Platform's command line")
+        {
+            WorldCommands.Create(),
+            ModelCommands.Create(),
+            DemoCommand.Create(),
+        };
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using VideoCoca.Checkpoints;
+using VideoCoca.Cli.Console;
+using VideoCoca.Inference;
+using VideoCoca.Media;
+using VideoCoca.World;
+
+namespace VideoCoca.Cli.Commands;
+
+/// <summary>The README's first command: a three-scene world video in, a caption, label and answers per clip out.</summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Description = "model folder", DefaultValueFactory = _ => new DirectoryInfo(DefaultModel()) };
+        var seed = new Option<int?>("--seed") { Description = "seed of the demo video (default: a new one each run)" };
+        var command = new Command("demo", "make a three-scene world video, caption each 4-second clip, print the results") { model, seed };
+        command.SetGuardedAction(async (parse, cancellationToken) =>
+        {
+            var videoSeed = parse.GetValue(seed) ?? Random.Shared.Next(1, 100000);
+            var folder = Path.Combine(Path.GetTempPath(), $"vcp-demo-{videoSeed}");
+            var options = new WorldSetOptions(1, videoSeed, 3, ClipGeometry.Reference);
+            await WorldSetGenerator.GenerateAsync(folder, options, cancellationToken: cancellationToken);
+            var video = Path.Combine(folder, "clip000.mp4");
+            var truth = SceneTruth(folder);
+            System.Console.WriteLine($"demo video: {video} (3 scenes of 4 s, seed {videoSeed})");
+
+            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
+            var loader = new ClipLoader(loaded.Model.Config);
+            var clips = await loader.LoadAsync(video, ClipGeometry.Reference.Duration, cancellationToken: cancellationToken);
+            var predictions = new VideoCocaPredictor(loaded).Predict(loader.ToBatch(clips));
+            for (var i = 0; i < clips.Count; i++)
+            {
+                var p = predictions[i];
+                System.Console.WriteLine();
+                System.Console.WriteLine($"{ModelCommands.Timecode(clips[i].Start)}-{ModelCommands.Timecode(clips[i].End)}  {p.Caption}");
+                System.Console.WriteLine($"  label:  {p.Labels[0].Label} ({p.Labels[0].Confidence:0.00})");
+                foreach (var qa in p.Answers) System.Console.WriteLine($"  {qa.Question} {qa.Answer}");
+                if (i < truth.Count) System.Console.WriteLine($"  truth:  {truth[i]}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>models/world-tiny beside the vcp script, wherever the command is run from.</summary>
+    private static string DefaultModel()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "models", "world-tiny");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        return Path.Combine("models", "world-tiny");
+    }
+
+    private static IReadOnlyList<string> SceneTruth(string folder)
+    {
+        var path = Path.Combine(folder, "scenes.jsonl");
+        if (!File.Exists(path)) return [];
+        return File.ReadLines(path)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("caption").GetString() ?? "")
+            .ToList();
+    }
+}

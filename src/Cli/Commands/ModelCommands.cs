@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Text.Json;
+using VideoCoca.Checkpoints;
+using VideoCoca.Cli.Console;
+using VideoCoca.Configuration;
+using VideoCoca.Evaluation;
+using VideoCoca.Inference;
+using VideoCoca.Media;
+using VideoCoca.Tokenization;
+using VideoCoca.Training;
+using VideoCoca.World;
+
+namespace VideoCoca.Cli.Commands;
+
+public static class ModelCommands
+{
+    public static Command Create() => new("model", "train, evaluate, run and measure VideoCoCa models")
+    {
+        Train(), Eval(), Caption(), BenchCommand.Create(),
+    };
+
+    private static Command Train()
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "model folder to write (and resume from)", Required = true };
+        var size = new Option<string>("--size") { Description = $"model size for a new model: {string.Join(", ", ModelSizes.Names)}", DefaultValueFactory = _ => ModelSizes.Tiny };
+        var init = new Option<DirectoryInfo?>("--init") { Description = "start from this model folder's weights (stage two starts from stage one)" };
+        var stage = new Option<TrainingStage>("--stage") { Description = "image: pre-train image CoCa on single frames; video: adapt to clips", DefaultValueFactory = _ => TrainingStage.Video };
+        var tuning = new Option<TuningMode>("--tuning") { Description = "what learns: full, frozen (poolers only) or lit (image encoder frozen)", DefaultValueFactory = _ => TuningMode.Full };
+        var adaptation = new Option<string?>("--adaptation") { Description = "attentional-pooler or mean-pooling (default: the size's or the init model's)" };
+        var temporal = new Option<bool?>("--temporal-embedding") { Description = "add a learned per-frame embedding before the poolers" };
+        var cascade = new Option<bool?>("--cascade") { Description = "the paper's cascade: a one-query contrastive pooler over the captioning pooler (new models only)" };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 1000 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 50 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var every = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 200 };
+        var command = new Command("train", "train on the shapes world, rendered in memory; resumes when --out holds an unfinished run")
+        {
+            output, size, init, stage, tuning, adaptation, temporal, cascade, steps, batch, lr, warmup, seed, every,
+        };
+        command.SetGuardedAction(async (parse, cancellationToken) =>
+        {
+            var folder = parse.GetValue(output)!.FullName;
+            var options = new TrainingOptions
+            {
+                Stage = parse.GetValue(stage), Tuning = parse.GetValue(tuning), Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
+                Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(every),
+            };
+            if (options.Steps < 1 || options.BatchSize < 2) throw new UserInputException("--steps must be at least 1 and --batch-size at least 2 (the contrastive loss needs negatives)");
+            TorchSharp.torch.manual_seed(options.Seed);
+            var resumed = ModelCheckpoint.ReadTrainingState(folder);
+            LoadedModel start;
+            if (resumed is not null)
+            {
+                if (resumed.Options with { Steps = options.Steps } != options)
+                    throw new UserInputException($"{folder} holds a run with other options; resume it with the same ones or train into a new folder");
+                start = ModelCheckpoint.Load(folder);
+                System.Console.Error.WriteLine($"resuming {folder} at step {resumed.Step}");
+            }
+            else if (parse.GetValue(init) is { } initFolder)
+            {
+                var config = ModelCheckpoint.ReadConfig(initFolder.FullName);
+                var adapted = config with { Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal)) };
+                var loaded = ModelCheckpoint.Load(initFolder.FullName);
+                start = loaded with { Model = WithVideoConfig(loaded.Model, adapted) };
+            }
+            else
+            {
+                var config = ModelSizes.Get(parse.GetValue(size)!);
+                config = config with
+                {
+                    Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal)),
+                    Vision = config.Vision with { ContrastivePoolerCascade = parse.GetValue(cascade) ?? config.Vision.ContrastivePoolerCascade },
+                };
+                var tokenizer = WordTokenizer.FromTexts(WorldVocabulary.AllTexts());
+                config = config with { Text = config.Text with { VocabularySize = Math.Max(config.Text.VocabularySize, tokenizer.VocabularySize) } };
+                start = new LoadedModel(new VideoCocaModel(config), tokenizer, LabelSet.World(), folder);
+            }
+
+            TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
+            var trainer = new Trainer(start.Model, start.Tokenizer, start.Labels, options);
+            await CommandRunner.WithProgressAsync($"training ({options.Stage}, {options.Tuning})", report =>
+            {
+                trainer.Progress += p => report(p.Step, p.TotalSteps,
+                    $"loss {p.Loss:0.000} (con {p.ContrastiveLoss:0.000}, cap {p.CaptionLoss:0.000}) {p.ClipsPerSecond:0.0} clips/s eta {p.Remaining:hh\\:mm\\:ss}");
+                return Task.Run(() => { trainer.Run(folder, cancellationToken); return 0; }, cancellationToken);
+            });
+            System.Console.WriteLine($"saved {folder}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static VideoConfig Adapt(VideoConfig video, string? adaptation, bool? temporal) => video with
+    {
+        Adaptation = adaptation switch
+        {
+            null => video.Adaptation,
+            "attentional-pooler" => VideoAdaptation.AttentionalPooler,
+            "mean-pooling" => VideoAdaptation.MeanPooling,
+            _ => throw new UserInputException($"--adaptation must be attentional-pooler or mean-pooling, not '{adaptation}'"),
+        },
+        TemporalEmbedding = temporal ?? video.TemporalEmbedding,
+    };
+
+    /// <summary>A model of the new video configuration carrying over every weight the old one had (a new temporal embedding starts at zero).</summary>
+    private static VideoCocaModel WithVideoConfig(VideoCocaModel source, ModelConfig config)
+    {
+        var target = new VideoCocaModel(config);
+        var weights = source.state_dict();
+        using var _ = TorchSharp.torch.no_grad();
+        foreach (var (name, tensor) in target.state_dict())
+        {
+            if (weights.TryGetValue(name, out var value)) tensor.copy_(value);
+        }
+        return target;
+    }
+
+    private static Command Eval()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "model folder" };
+        var data = new Option<DirectoryInfo>("--data") { Required = true, Description = "labelled set: videos and labels.jsonl" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var command = new Command("eval", "score a model on a labelled world set") { model, data, json, batch };
+        command.SetGuardedAction(async (parse, cancellationToken) =>
+        {
+            var set = LabelledSet.Load(parse.GetValue(data)!.FullName);
+            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
+            TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
+            var evaluator = new WorldEvaluator(new VideoCocaPredictor(loaded), new ClipLoader(loaded.Model.Config));
+            var report = await CommandRunner.WithProgressAsync("evaluating", progress =>
+            {
+                evaluator.Progress += (done, total) => progress(done, total, "");
+                return evaluator.EvaluateAsync(set, parse.GetValue(batch), cancellationToken);
+            });
+            if (parse.GetValue(json))
+            {
+                System.Console.WriteLine(JsonSerializer.Serialize(report));
+            }
+            else
+            {
+                System.Console.WriteLine($"clips                {report.Clips}");
+                System.Console.WriteLine($"caption exact match  {report.CaptionExactMatch:0.000}");
+                System.Console.WriteLine($"action top-1         {report.ActionTop1:0.000}");
+                foreach (var (question, accuracy) in report.QaAccuracy) System.Console.WriteLine($"qa {question,-32} {accuracy:0.000}");
+                System.Console.WriteLine($"text-to-video R@1    {report.TextToVideoR1:0.000}");
+                System.Console.WriteLine($"clips per second     {report.ClipsPerSecond:0.0}");
+                foreach (var error in report.Errors) System.Console.Error.WriteLine($"skipped: {error}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Caption()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "model folder" };
+        var length = new Option<double>("--clip-length") { Description = "seconds per clip", DefaultValueFactory = _ => 4 };
+        var video = new Argument<FileInfo>("video") { Description = "video file" };
+        var command = new Command("caption", "print one caption per clip of a video") { model, length, video };
+        command.SetGuardedAction(async (parse, cancellationToken) =>
+        {
+            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
+            var loader = new ClipLoader(loaded.Model.Config);
+            var clips = await loader.LoadAsync(parse.GetValue(video)!.FullName, parse.GetValue(length), cancellationToken: cancellationToken);
+            var predictions = new VideoCocaPredictor(loaded).Predict(loader.ToBatch(clips), []);
+            for (var i = 0; i < clips.Count; i++)
+                System.Console.WriteLine($"{Timecode(clips[i].Start)}-{Timecode(clips[i].End)}  {predictions[i].Caption}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static string Timecode(double seconds) => TimeSpan.FromSeconds(seconds).ToString(@"mm\:ss\.f");
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using TorchSharp;
+using VideoCoca.Configuration;
+using VideoCoca.Inference;
+using VideoCoca.Tokenization;
+using VideoCoca.Training;
+using static TorchSharp.torch;
+
+namespace VideoCoca.Checkpoints;
+
+/// <summary>Where a resumable run stands: the step done, and the options it runs under.</summary>
+public sealed record TrainingState(int Step, TrainingOptions Options);
+
+/// <summary>A loaded model with everything inference needs beside its weights.</summary>
+public sealed record LoadedModel(VideoCocaModel Model, WordTokenizer Tokenizer, LabelSet Labels, string Folder);
+
+/// <summary>
+/// A model folder: <c>model.safetensors</c> (weights, open_clip's names), <c>config.json</c>, <c>tokenizer.json</c>,
+/// <c>labels.json</c> (actions and default questions), and, while training, <c>training/</c> with the optimizer's state.
+/// </summary>
+public static class ModelCheckpoint
+{
+    public const string WeightsFile = "model.safetensors";
+    public const string ConfigFile = "config.json";
+    public const string TokenizerFile = "tokenizer.json";
+    public const string LabelsFile = "labels.json";
+    public const string TrainingFolder = "training";
+    private const string OptimizerFile = "optimizer.bin";
+    private const string StateFile = "state.json";
+
+    public static void Save(string folder, VideoCocaModel model, WordTokenizer tokenizer, LabelSet labels)
+    {
+        Directory.CreateDirectory(folder);
+        var tensors = model.state_dict().Select(p => new KeyValuePair<string, Tensor>(p.Key, p.Value));
+        SafeTensors.Save(Path.Combine(folder, WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt", ["model"] = model.Config.Name });
+        File.WriteAllText(Path.Combine(folder, ConfigFile), model.Config.ToJson());
+        File.WriteAllText(Path.Combine(folder, TokenizerFile), tokenizer.ToJson());
+        File.WriteAllText(Path.Combine(folder, LabelsFile), labels.ToJson());
+    }
+
+    public static void SaveTrainingState(string folder, optim.OptimizerHelper optimizer, TrainingState state)
+    {
+        var training = Directory.CreateDirectory(Path.Combine(folder, TrainingFolder)).FullName;
+        optimizer.save_state_dict(Path.Combine(training, OptimizerFile));
+        File.WriteAllText(Path.Combine(training, StateFile), JsonSerializer.Serialize(state, ModelConfig.JsonOptions));
+    }
+
+    public static TrainingState? LoadTrainingState(string folder, optim.OptimizerHelper optimizer)
+    {
+        var training = Path.Combine(folder, TrainingFolder);
+        var statePath = Path.Combine(training, StateFile);
+        if (!File.Exists(statePath)) return null;
+        optimizer.load_state_dict(Path.Combine(training, OptimizerFile));
+        return JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(statePath), ModelConfig.JsonOptions);
+    }
+
+    public static TrainingState? ReadTrainingState(string folder)
+    {
+        var statePath = Path.Combine(folder, TrainingFolder, StateFile);
+        return File.Exists(statePath) ? JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(statePath), ModelConfig.JsonOptions) : null;
+    }
+
+    public static ModelConfig ReadConfig(string folder)
+    {
+        var path = Path.Combine(folder, ConfigFile);
+        if (!Directory.Exists(folder)) throw new UserInputException($"no such model folder: {folder}");
+        if (!File.Exists(path)) throw new UserInputException($"{folder} is not a model folder: {ConfigFile} is missing");
+        try { return ModelConfig.FromJson(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new UserInputException($"{path} is not a model config: {e.Message}"); }
+    }
+
+    /// <summary>Loads a model folder, checking every weight against the configuration's shapes.</summary>
+    public static LoadedModel Load(string folder, ModelConfig? expected = null)
+    {
+        var config = ReadConfig(folder);
+        if (expected is not null && (expected with { Name = config.Name }).ToJson() != config.ToJson())
+            throw new UserInputException($"{folder} holds a '{config.Name}' model of other shapes than the one asked for");
+        var model = new VideoCocaModel(config);
+        LoadWeights(model, Path.Combine(folder, WeightsFile));
+        var tokenizerPath = Path.Combine(folder, TokenizerFile);
+        if (!File.Exists(tokenizerPath)) throw new UserInputException($"{folder} has no {TokenizerFile}");
+        var tokenizer = WordTokenizer.FromJson(File.ReadAllText(tokenizerPath));
+        var labelsPath = Path.Combine(folder, LabelsFile);
+        var labels = File.Exists(labelsPath) ? LabelSet.FromJson(File.ReadAllText(labelsPath)) : LabelSet.World();
+        return new LoadedModel(model, tokenizer, labels, folder);
+    }
+
+    /// <summary>Copies weights into <paramref name="model"/>; any missing, extra or misshapen tensor is an error naming it.</summary>
+    public static void LoadWeights(VideoCocaModel model, string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"weights file is missing: {path}");
+        using var file = SafeTensors.Open(path);
+        var expected = model.state_dict();
+        var present = file.Entries.ToDictionary(e => e.Name);
+        foreach (var (name, target) in expected)
+        {
+            if (!present.TryGetValue(name, out var entry))
+                throw new UserInputException($"{path}: weight '{name}' is missing (the checkpoint was made for another model)");
+            if (!entry.Shape.SequenceEqual(target.shape))
+                throw new UserInputException($"{path}: weight '{name}' has shape [{string.Join(", ", entry.Shape)}] but the model needs [{string.Join(", ", target.shape)}]");
+        }
+        var extra = present.Keys.FirstOrDefault(k => !expected.ContainsKey(k));
+        if (extra is not null) throw new UserInputException($"{path}: weight '{extra}' is not part of this model");
+        using var _ = no_grad();
+        foreach (var (name, target) in expected)
+        {
+            using var source = file.Load(name);
+            target.copy_(source);
+        }
+    }
+}

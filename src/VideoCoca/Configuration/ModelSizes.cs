@@ -1,0 +1,51 @@
+namespace VideoCoca.Configuration;
+
+/// <summary>The named model sizes: open_clip's CoCa shapes and a tiny one that trains on two CPU cores.</summary>
+public static class ModelSizes
+{
+    public const string Tiny = "tiny";
+    public const string CocaViTB32 = "coca_ViT-B-32";
+    public const string CocaViTL14 = "coca_ViT-L-14";
+
+    public static IReadOnlyList<string> Names { get; } = [Tiny, CocaViTB32, CocaViTL14];
+
+    public static ModelConfig Get(string name) => name switch
+    {
+        Tiny => TinyConfig(),
+        CocaViTB32 => OpenClip(name, embedDim: 512, patch: 32, visionWidth: 768, visionLayers: 12, visionHeads: 12, textWidth: 512, textHeads: 8),
+        CocaViTL14 => OpenClip(name, embedDim: 768, patch: 14, visionWidth: 1024, visionLayers: 24, visionHeads: 16, textWidth: 768, textHeads: 12),
+        _ => throw new ArgumentException($"unknown model size '{name}' (known: {string.Join(", ", Names)})"),
+    };
+
+    // 64x48 keeps the world's 4:3 frame whole; 8-pixel patches give 48 patches a frame, and a small square
+    // (a sixth of a patch row) still covers most of one patch.
+    private static ModelConfig TinyConfig() => new()
+    {
+        Name = Tiny,
+        EmbedDim = 64,
+        Vision = new VisionConfig
+        {
+            ImageHeight = 48, ImageWidth = 64, PatchSize = 8, Width = 96, Layers = 3, Heads = 4,
+            PoolerQueries = 16, PoolerHeads = 4,
+        },
+        Text = new TextConfig { VocabularySize = 64, ContextLength = 16, Width = 64, Heads = 4, Layers = 2 },
+        Multimodal = new MultimodalConfig { Width = 64, Heads = 4, Layers = 2 },
+        Video = new VideoConfig { Frames = 8, Adaptation = VideoAdaptation.AttentionalPooler, TemporalEmbedding = true },
+        Preprocess = new PreprocessConfig { Resize = ResizeMode.Stretch, Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f] },
+    };
+
+    private static ModelConfig OpenClip(string name, int embedDim, int patch, int visionWidth, int visionLayers, int visionHeads, int textWidth, int textHeads) => new()
+    {
+        Name = name,
+        EmbedDim = embedDim,
+        Vision = new VisionConfig
+        {
+            ImageHeight = 224, ImageWidth = 224, PatchSize = patch, Width = visionWidth, Layers = visionLayers, Heads = visionHeads,
+            PoolerQueries = 256, PoolerHeads = 8,
+        },
+        Text = new TextConfig { VocabularySize = 49408, ContextLength = 76, Width = textWidth, Heads = textHeads, Layers = 12, LegacyClsMask = true },
+        Multimodal = new MultimodalConfig { Width = textWidth, Heads = textHeads, Layers = 12 },
+        Video = new VideoConfig { Frames = 8, Adaptation = VideoAdaptation.AttentionalPooler, TemporalEmbedding = false },
+        Preprocess = new PreprocessConfig { Resize = ResizeMode.ShortSideCentreCrop },
+    };
+}

@@ -1,0 +1,83 @@
+using VideoCoca.Checkpoints;
+using VideoCoca.Tokenization;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace VideoCoca.Inference;
+
+public sealed record LabelScore(string Label, float Confidence);
+
+public sealed record QuestionAnswer(string Question, string Answer);
+
+/// <summary>Everything the model says about one clip.</summary>
+public sealed record ClipPrediction(string Caption, IReadOnlyList<LabelScore> Labels, IReadOnlyList<QuestionAnswer> Answers, float[] Embedding);
+
+/// <summary>Runs a loaded model on batches of clips: caption, action labels, answers and embedding, in one encoder pass.</summary>
+public sealed class VideoCocaPredictor
+{
+    private readonly VideoCocaModel _model;
+    private readonly ITextTokenizer _tokenizer;
+    private readonly LabelSet _labels;
+    private readonly CaptionGenerator _generator;
+    private readonly Tensor _labelEmbeddings;
+
+    public VideoCocaPredictor(LoadedModel loaded)
+    {
+        _model = loaded.Model;
+        _model.eval();
+        _tokenizer = loaded.Tokenizer;
+        _labels = loaded.Labels;
+        _generator = new CaptionGenerator(_model, _tokenizer.StartId, _tokenizer.EndId, _tokenizer.PadId);
+        // Each label's prompts are embedded once and averaged: the ensemble stands for the label.
+        using var scope = NewDisposeScope();
+        var perLabel = _labels.Actions.Select(a => F.normalize(EmbedTexts(a.Prompts).mean([0]), dim: 0)).ToList();
+        _labelEmbeddings = stack(perLabel).MoveToOuterDisposeScope();
+    }
+
+    public VideoCocaModel Model => _model;
+    public LabelSet Labels => _labels;
+
+    /// <summary>L2-normalised text embeddings [N, E].</summary>
+    public Tensor EmbedTexts(IEnumerable<string> texts)
+    {
+        using var _ = no_grad();
+        var context = _model.Config.Text.ContextLength;
+        var rows = texts.Select(t => _tokenizer.EncodeForModel(t, context)).ToList();
+        var ids = new long[rows.Count, context];
+        for (var r = 0; r < rows.Count; r++)
+        for (var c = 0; c < context; c++) ids[r, c] = rows[r][c];
+        return F.normalize(_model.EncodeText(tensor(ids)).Pooled, dim: -1);
+    }
+
+    /// <param name="frames">[B, T, 3, H, W] normalised.</param>
+    public IReadOnlyList<ClipPrediction> Predict(Tensor frames, IReadOnlyList<string>? questions = null, int topLabels = 3)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        questions ??= _labels.Questions;
+        var visual = _model.EncodeVideo(frames);
+        var embeddings = F.normalize(visual.Pooled, dim: -1);
+        var probabilities = F.softmax(_model.ContrastiveScale() * embeddings.matmul(_labelEmbeddings.t()), 1);
+        var maxTokens = _model.Config.Text.ContextLength;
+        var captions = _generator.Greedy(visual.Tokens, [], maxTokens);
+        var answers = questions.Select(q => _generator.Greedy(visual.Tokens, _tokenizer.EncodeWords(q), maxTokens)).ToList();
+
+        var batch = (int)frames.shape[0];
+        var probs = probabilities.data<float>().ToArray();
+        var embedded = embeddings.data<float>().ToArray();
+        var labelCount = _labels.Actions.Count;
+        var dim = (int)embeddings.shape[1];
+        var results = new List<ClipPrediction>(batch);
+        for (var b = 0; b < batch; b++)
+        {
+            var labels = Enumerable.Range(0, labelCount)
+                .Select(i => new LabelScore(_labels.Actions[i].Label, probs[b * labelCount + i]))
+                .OrderByDescending(l => l.Confidence).Take(topLabels).ToList();
+            var qa = questions.Select((q, i) => new QuestionAnswer(q, Decode(answers[i][b]))).ToList();
+            results.Add(new ClipPrediction(Decode(captions[b]), labels, qa, embedded.AsSpan(b * dim, dim).ToArray()));
+        }
+        return results;
+    }
+
+    private string Decode(long[] ids) => _tokenizer.Decode(ids.Select(i => (int)i));
+}

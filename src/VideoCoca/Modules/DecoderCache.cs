@@ -1,0 +1,57 @@
+using static TorchSharp.torch;
+
+namespace VideoCoca.Modules;
+
+/// <summary>
+/// Keys and values of every causal self-attention layer (text tower, then multimodal decoder) for the positions
+/// generated so far, and the projected image context: with it each new token costs one position.
+/// </summary>
+public sealed class DecoderCache
+{
+    private readonly Tensor?[] _keys;
+    private readonly Tensor?[] _values;
+
+    public DecoderCache(int selfAttentionLayers, IReadOnlyList<(Tensor Keys, Tensor Values)>? imageContext)
+    {
+        _keys = new Tensor?[selfAttentionLayers];
+        _values = new Tensor?[selfAttentionLayers];
+        ImageContext = imageContext;
+    }
+
+    public IReadOnlyList<(Tensor Keys, Tensor Values)>? ImageContext { get; private set; }
+
+    public Tensor RunSelfAttention(IReadOnlyList<ResidualAttentionBlock> blocks, Tensor x, long start, int layerOffset)
+    {
+        for (var i = 0; i < blocks.Count; i++) x = RunSelfAttentionLayer(blocks[i], x, start, layerOffset + i);
+        return x;
+    }
+
+    public Tensor RunSelfAttentionLayer(ResidualAttentionBlock block, Tensor x, long start, int layer)
+    {
+        // New positions see every cached one and, among themselves, only earlier ones.
+        var newCount = x.shape[1];
+        Tensor? mask = null;
+        if (newCount > 1)
+        {
+            mask = cat([zeros(newCount, start, device: x.device), AttentionMasks.Causal(newCount, x.device)], 1);
+        }
+        var (output, keys, values) = block.SelfAttendCached(x, _keys[layer], _values[layer], mask);
+        _keys[layer] = keys;
+        _values[layer] = values;
+        return output;
+    }
+
+    /// <summary>Keeps the rows given (beam search reorders and prunes hypotheses between steps).</summary>
+    public void Select(Tensor rows)
+    {
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            _keys[i] = _keys[i]?.index_select(0, rows);
+            _values[i] = _values[i]?.index_select(0, rows);
+        }
+        if (ImageContext is not null)
+        {
+            ImageContext = ImageContext.Select(kv => (kv.Keys.index_select(0, rows), kv.Values.index_select(0, rows))).ToList();
+        }
+    }
+}

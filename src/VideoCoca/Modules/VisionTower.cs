@@ -1,0 +1,125 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VideoCoca.Configuration;
+using static TorchSharp.torch;
+
+namespace VideoCoca.Modules;
+
+/// <summary>What the vision side hands on: the contrastive embedding (projected, not yet normalised) and the captioning tokens.</summary>
+public readonly record struct VisualOutput(Tensor Pooled, Tensor Tokens);
+
+/// <summary>
+/// The ViT image encoder with CoCa's attentional pooler, under open_clip's names (<c>visual.*</c>), adapted to video:
+/// the frames of a clip go through the encoder one by one and their tokens meet in the poolers.
+/// </summary>
+public sealed class VisionTower : nn.Module
+{
+    private readonly ModelConfig _config;
+    private readonly Conv2d _conv1;
+    private readonly Parameter _classEmbedding;
+    private readonly Parameter _positionalEmbedding;
+    private readonly LayerNorm _lnPre;
+    private readonly TransformerStack _transformer;
+    private readonly AttentionalPooler _attnPool;
+    private readonly AttentionalPooler? _attnPoolContrastive;
+    private readonly LayerNorm _lnPost;
+    private readonly Parameter _proj;
+    private readonly Parameter? _temporalEmbedding;
+
+    public VisionTower(ModelConfig config) : base(nameof(VisionTower))
+    {
+        _config = config;
+        var v = config.Vision;
+        var scale = Math.Pow(v.Width, -0.5);
+        _conv1 = nn.Conv2d(3, v.Width, kernel_size: v.PatchSize, stride: v.PatchSize, bias: false);
+        _classEmbedding = new Parameter(randn(v.Width) * scale);
+        _positionalEmbedding = new Parameter(randn(v.TokensPerFrame, v.Width) * scale);
+        _lnPre = nn.LayerNorm(v.Width, ResidualAttentionBlock.LayerNormEps);
+        _transformer = new TransformerStack(v.Width, v.Layers, v.Heads, v.MlpRatio);
+        _attnPool = new AttentionalPooler(config.EmbedDim, v.Width, v.PoolerHeads, v.PoolerQueries);
+        _lnPost = nn.LayerNorm(config.EmbedDim, ResidualAttentionBlock.LayerNormEps);
+        _proj = new Parameter(randn(config.EmbedDim, config.EmbedDim) * Math.Pow(config.EmbedDim, -0.5));
+
+        register_parameter("class_embedding", _classEmbedding);
+        register_parameter("positional_embedding", _positionalEmbedding);
+        register_module("conv1", _conv1);
+        register_module("ln_pre", _lnPre);
+        register_module("transformer", _transformer);
+        register_module("attn_pool", _attnPool);
+        if (v.ContrastivePoolerCascade)
+        {
+            _attnPoolContrastive = new AttentionalPooler(config.EmbedDim, config.EmbedDim, v.PoolerHeads, 1);
+            register_module("attn_pool_contrastive", _attnPoolContrastive);
+        }
+        register_module("ln_post", _lnPost);
+        register_parameter("proj", _proj);
+        if (config.Video.TemporalEmbedding)
+        {
+            // Zero at start: a model adapted from image weights sees exactly what it saw before, until training moves it.
+            _temporalEmbedding = new Parameter(zeros(config.Video.Frames, v.Width));
+            register_parameter("temporal_embedding", _temporalEmbedding);
+        }
+    }
+
+    /// <summary>The per-frame encoder's parameters: what <c>lit</c> and <c>frozen</c> tuning hold still.</summary>
+    public IEnumerable<Parameter> EncoderParameters() =>
+        _conv1.parameters().Concat([_classEmbedding, _positionalEmbedding]).Concat(_lnPre.parameters()).Concat(_transformer.parameters());
+
+    /// <summary>The poolers and what only the video adaptation adds: what <c>frozen</c> tuning trains.</summary>
+    public IEnumerable<Parameter> PoolerParameters()
+    {
+        var pooler = _attnPool.parameters();
+        if (_attnPoolContrastive is not null) pooler = pooler.Concat(_attnPoolContrastive.parameters());
+        return _temporalEmbedding is null ? pooler : pooler.Append(_temporalEmbedding);
+    }
+
+    /// <summary>Per-frame tokens from the image encoder.</summary>
+    /// <param name="frames">[B, T, 3, H, W], normalised.</param>
+    /// <returns>[B, T, N+1, width]</returns>
+    public Tensor EncodeFrames(Tensor frames)
+    {
+        var (batch, time) = (frames.shape[0], frames.shape[1]);
+        var x = _conv1.forward(frames.flatten(0, 1));                  // [B*T, width, gh, gw]
+        x = x.flatten(2).transpose(1, 2);                              // [B*T, gh*gw, width]
+        var cls = _classEmbedding.view(1, 1, -1).expand(x.shape[0], 1, -1);
+        x = cat([cls, x], 1) + _positionalEmbedding;
+        x = _transformer.Forward(_lnPre.forward(x), mask: null);
+        return x.view(batch, time, x.shape[1], x.shape[2]);
+    }
+
+    /// <summary>Pools the frame tokens of each clip, as the configured video adaptation says.</summary>
+    /// <param name="frameTokens">[B, T, N+1, width] from <see cref="EncodeFrames"/>.</param>
+    public VisualOutput Pool(Tensor frameTokens)
+    {
+        var (batch, time) = (frameTokens.shape[0], frameTokens.shape[1]);
+        if (_temporalEmbedding is not null)
+        {
+            if (time > _temporalEmbedding.shape[0])
+                throw new ArgumentException($"clip has {time} frames but the temporal embedding knows {_temporalEmbedding.shape[0]}");
+            frameTokens = frameTokens + _temporalEmbedding.narrow(0, 0, time).view(1, time, 1, -1);
+        }
+        if (_config.Video.Adaptation == VideoAdaptation.MeanPooling && time > 1)
+        {
+            var perFrame = PoolTokens(frameTokens.flatten(0, 1));
+            return new VisualOutput(
+                perFrame.Pooled.view(batch, time, -1).mean([1]),
+                perFrame.Tokens.view(batch, time, perFrame.Tokens.shape[1], -1).mean([1]));
+        }
+        return PoolTokens(frameTokens.flatten(1, 2));
+    }
+
+    public VisualOutput Forward(Tensor frames) => Pool(EncodeFrames(frames));
+
+    private VisualOutput PoolTokens(Tensor tokens)
+    {
+        var captioning = _attnPool.forward(tokens);
+        if (_attnPoolContrastive is not null)
+        {
+            var pooled = _lnPost.forward(_attnPoolContrastive.forward(captioning)).squeeze(1);
+            return new VisualOutput(pooled.matmul(_proj), _lnPost.forward(captioning));
+        }
+        var normed = _lnPost.forward(captioning);
+        var count = normed.shape[1];
+        return new VisualOutput(normed.select(1, 0).matmul(_proj), normed.narrow(1, 1, count - 1));
+    }
+}

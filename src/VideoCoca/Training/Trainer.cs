@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using VideoCoca.Checkpoints;
+using VideoCoca.Inference;
+using VideoCoca.Tokenization;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace VideoCoca.Training;
+
+/// <summary>A report after each step, for a progress bar.</summary>
+public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double ContrastiveLoss, double CaptionLoss, double LearningRate, double ClipsPerSecond, TimeSpan Remaining);
+
+/// <summary>
+/// Trains VideoCoCa on the shapes world: loss = contrastive x 1 + captioning x 2, AdamW with warm-up and a cosine
+/// schedule, gradient clipping, a tuning mode deciding what learns. Checkpoints as it goes; a run resumes where its
+/// last checkpoint left off and then follows the same path as if it had never stopped.
+/// </summary>
+public sealed class Trainer(VideoCocaModel model, WordTokenizer tokenizer, LabelSet labels, TrainingOptions options)
+{
+    public event Action<TrainingProgress>? Progress;
+
+    /// <summary>The parameters the tuning mode lets learn; everything else is frozen (requires_grad off).</summary>
+    public static IReadOnlyList<Parameter> ApplyTuningMode(VideoCocaModel model, TuningMode mode)
+    {
+        var encoder = model.Visual.EncoderParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        var poolers = model.Visual.PoolerParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        var trainable = new List<Parameter>();
+        foreach (var (_, p) in model.NamedParameters())
+        {
+            var learns = mode switch
+            {
+                TuningMode.Full => true,
+                TuningMode.Lit => !encoder.Contains(p),
+                TuningMode.Frozen => poolers.Contains(p),
+                _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+            };
+            p.requires_grad = learns;
+            if (learns) trainable.Add(p);
+        }
+        return trainable;
+    }
+
+    public double LearningRateAt(int step)
+    {
+        if (step < options.WarmupSteps) return options.LearningRate * (step + 1) / options.WarmupSteps;
+        var progress = (double)(step - options.WarmupSteps) / Math.Max(1, options.Steps - options.WarmupSteps);
+        var floor = options.FinalLearningRateFraction;
+        return options.LearningRate * (floor + (1 - floor) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress))));
+    }
+
+    /// <summary>Runs from the checkpoint in <paramref name="folder"/> if it has training state, else from step 0; saves there.</summary>
+    public void Run(string folder, CancellationToken cancellationToken = default)
+    {
+        var trainable = ApplyTuningMode(model, options.Tuning);
+        // Decay only matrices: norms, biases, embeddings of one row and the temperature keep their scale.
+        var decay = trainable.Where(p => p.dim() >= 2).ToList();
+        var noDecay = trainable.Where(p => p.dim() < 2).ToList();
+        var optimizer = optim.AdamW([
+            new AdamW.ParamGroup(decay, lr: options.LearningRate, weight_decay: options.WeightDecay),
+            new AdamW.ParamGroup(noDecay, lr: options.LearningRate, weight_decay: 0),
+        ], lr: options.LearningRate);
+
+        var start = ModelCheckpoint.LoadTrainingState(folder, optimizer)?.Step ?? 0;
+        var sampler = new WorldBatchSampler(model.Config, tokenizer, options.Stage, options.Seed);
+        var encoderLearns = options.Tuning == TuningMode.Full;
+        var textLearns = options.Tuning != TuningMode.Frozen;
+        model.train();
+        var clock = Stopwatch.StartNew();
+        var clipsSeen = 0;
+        for (var step = start; step < options.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var lr = LearningRateAt(step);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+
+            var batch = sampler.Sample(step, options.BatchSize);
+            var (contrastive, caption) = Losses(batch, encoderLearns, textLearns);
+            var loss = contrastive * options.ContrastiveWeight + caption * options.CaptionWeight;
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(trainable, options.GradientClipNorm);
+            optimizer.step();
+
+            clipsSeen += batch.Clips;
+            var speed = clipsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+            var remaining = TimeSpan.FromSeconds((options.Steps - step - 1) * options.BatchSize / Math.Max(1e-9, speed));
+            Progress?.Invoke(new TrainingProgress(step + 1, options.Steps, loss.item<float>(), contrastive.item<float>(), caption.item<float>(), lr, speed, remaining));
+
+            if ((step + 1) % options.CheckpointEvery == 0 || step + 1 == options.Steps)
+            {
+                ModelCheckpoint.Save(folder, model, tokenizer, labels);
+                ModelCheckpoint.SaveTrainingState(folder, optimizer, new TrainingState(step + 1, options));
+            }
+        }
+        model.eval();
+    }
+
+    /// <summary>The two loss terms for a batch; frozen parts run without building a graph, which is most of LiT's speed.</summary>
+    public (Tensor Contrastive, Tensor Caption) Losses(TrainingBatch batch, bool encoderLearns, bool textLearns)
+    {
+        Tensor frameTokens;
+        if (encoderLearns) frameTokens = model.Visual.EncodeFrames(batch.Frames);
+        else using (no_grad()) frameTokens = model.Visual.EncodeFrames(batch.Frames).detach();
+        var visual = model.Visual.Pool(frameTokens);
+
+        Modules.TextOutput text;
+        if (textLearns) text = model.Text.Forward(batch.Texts);
+        else using (no_grad()) { var t = model.Text.Forward(batch.Texts); text = new Modules.TextOutput(t.Pooled.detach(), t.Tokens.detach()); }
+
+        var clips = batch.Clips;
+        var imageEmbeddings = F.normalize(visual.Pooled, dim: -1);
+        var textEmbeddings = F.normalize(text.Pooled.narrow(0, 0, clips), dim: -1);
+        var contrastive = CocaLoss.Contrastive(imageEmbeddings, textEmbeddings, model.ContrastiveScale(), batch.CaptionPositives);
+
+        var imageTokens = cat([visual.Tokens, visual.Tokens], 0);
+        var length = text.Tokens.shape[1];
+        var logits = model.TextDecoder.Forward(imageTokens, text.Tokens.narrow(1, 0, length - 1));
+        var caption = CocaLoss.Captioning(logits, batch.Targets);
+        return (contrastive, caption);
+    }
+}

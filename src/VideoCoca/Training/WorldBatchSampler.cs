@@ -1,0 +1,109 @@
+using VideoCoca.Configuration;
+using VideoCoca.Preprocessing;
+using VideoCoca.Tokenization;
+using VideoCoca.World;
+using static TorchSharp.torch;
+
+namespace VideoCoca.Training;
+
+/// <summary>
+/// One training batch: frames, then 2B texts (B captions for contrast and captioning, B question-answer pairs for
+/// captioning only) with their next-token targets.
+/// </summary>
+public sealed record TrainingBatch(Tensor Frames, Tensor Texts, Tensor Targets, Tensor CaptionPositives, int Clips);
+
+/// <summary>
+/// Draws batches of the shapes world rendered in memory at the model's input size. Every batch depends on the seed
+/// and the step only, so a resumed run sees exactly the batches the uninterrupted run would have seen.
+/// </summary>
+public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokenizer, TrainingStage stage, int seed)
+{
+    private readonly FrameNormalizer _normalizer = new(config.Preprocess);
+
+    public int FramesPerClip => stage == TrainingStage.Image ? 1 : config.Video.Frames;
+
+    public TrainingBatch Sample(int step, int batchSize)
+    {
+        var rng = new Random(HashCode.Combine(seed, step, 0x5ca1ab1e));
+        var (h, w, t) = (config.Vision.ImageHeight, config.Vision.ImageWidth, FramesPerClip);
+        var pixels = new float[batchSize * t * 3 * h * w];
+        var captions = new string[batchSize];
+        var qaTexts = new (string Question, string Answer)[batchSize];
+        for (var b = 0; b < batchSize; b++)
+        {
+            var geometry = RandomGeometry(rng);
+            var scene = WorldRenderer.RandomScene(rng, geometry);
+            var clip = pixels.AsSpan(b * t * 3 * h * w, t * 3 * h * w);
+            if (stage == TrainingStage.Image)
+            {
+                var time = rng.NextDouble() * geometry.Duration;
+                WorldRenderer.RenderScaled(scene, geometry, time, w, h, clip);
+                captions[b] = WorldVocabulary.AppearanceCaption(scene.Size, scene.Color);
+            }
+            else
+            {
+                var indices = ClipGeometry.SampleIndices(geometry.FrameCount, t);
+                for (var f = 0; f < t; f++)
+                {
+                    WorldRenderer.RenderScaled(scene, geometry, (double)indices[f] / geometry.FramesPerSecond, w, h, clip.Slice(f * 3 * h * w, 3 * h * w));
+                }
+                captions[b] = scene.Caption;
+            }
+            Perturb(rng, clip);
+            var questions = stage == TrainingStage.Image
+                ? [WorldVocabulary.ColorQuestion, WorldVocabulary.SizeQuestion]
+                : WorldVocabulary.Questions;
+            var question = questions[rng.Next(questions.Length)];
+            qaTexts[b] = (question, WorldVocabulary.Answer(question, scene.Size, scene.Color, scene.Motion));
+        }
+
+        var context = config.Text.ContextLength;
+        var texts = new long[2 * batchSize, context];
+        var targets = new long[2 * batchSize, context - 1];
+        for (var b = 0; b < batchSize; b++)
+        {
+            FillRow(texts, targets, b, tokenizer.EncodeForModel(captions[b], context), promptTokens: 0);
+            var (question, answer) = qaTexts[b];
+            var promptTokens = tokenizer.EncodeWords(question).Count;
+            FillRow(texts, targets, batchSize + b, tokenizer.EncodeForModel($"{question} {answer}", context), promptTokens);
+        }
+        var positives = new float[batchSize, batchSize];
+        for (var i = 0; i < batchSize; i++)
+        for (var j = 0; j < batchSize; j++)
+            positives[i, j] = captions[i] == captions[j] ? 1 : 0;
+
+        return new TrainingBatch(_normalizer.Normalize(pixels, batchSize, t, h, w), tensor(texts), tensor(targets), tensor(positives), batchSize);
+    }
+
+    /// <summary>Mostly the reference 320x240, 4 s; sometimes another size, aspect or length, so the model does not learn one geometry.</summary>
+    private static ClipGeometry RandomGeometry(Random rng)
+    {
+        if (rng.NextDouble() < 0.6) return ClipGeometry.Reference;
+        var height = rng.Next(48, 481);
+        var width = (int)(height * (1.0 + rng.NextDouble() * 0.8));
+        return new ClipGeometry(width, height, 2 + rng.NextDouble() * 6);
+    }
+
+    /// <summary>Small brightness and noise changes: decoded H.264 never gives the exact colours a renderer draws.</summary>
+    private static void Perturb(Random rng, Span<float> pixels)
+    {
+        var gain = 0.94f + 0.12f * (float)rng.NextDouble();
+        var noise = 0.02f * (float)rng.NextDouble();
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            var jitter = noise * (float)(rng.NextDouble() * 2 - 1);
+            pixels[i] = Math.Clamp(pixels[i] * gain + jitter, 0f, 1f);
+        }
+    }
+
+    private void FillRow(long[,] texts, long[,] targets, int row, long[] tokens, int promptTokens)
+    {
+        for (var i = 0; i < tokens.Length; i++) texts[row, i] = tokens[i];
+        for (var i = 0; i < tokens.Length - 1; i++)
+        {
+            var next = tokens[i + 1];
+            // Position i predicts token i+1; the question's own tokens are given, not predicted, and pads never count.
+            targets[row, i] = next == tokenizer.PadId || i < promptTokens ? CocaLoss.IgnoreIndex : next;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VideoCoca.Configuration;
+using VideoCoca.Modules;
+using static TorchSharp.torch;
+
+namespace VideoCoca;
+
+/// <summary>
+/// VideoCoCa: CoCa (image encoder, attentional poolers, unimodal text decoder, multimodal decoder) with clips of T
+/// frames as its input. Parameter names follow open_clip's CoCa state dict.
+/// </summary>
+public sealed class VideoCocaModel : nn.Module
+{
+    /// <summary>CLIP's temperature at start: logits scaled by 1/0.07.</summary>
+    public static readonly double InitialLogitScale = Math.Log(1 / 0.07);
+    public const double MaxLogitScale = 100;
+
+    public VideoCocaModel(ModelConfig config) : base(nameof(VideoCocaModel))
+    {
+        config.Validate();
+        Config = config;
+        Visual = new VisionTower(config);
+        Text = new TextTower(config.Text, config.EmbedDim);
+        TextDecoder = new MultimodalDecoder(config.Multimodal, config.Text.VocabularySize);
+        LogitScale = new Parameter(tensor((float)InitialLogitScale));
+        register_module("visual", Visual);
+        register_module("text", Text);
+        register_module("text_decoder", TextDecoder);
+        register_parameter("logit_scale", LogitScale);
+    }
+
+    public ModelConfig Config { get; }
+    public VisionTower Visual { get; }
+    public TextTower Text { get; }
+    public MultimodalDecoder TextDecoder { get; }
+    public Parameter LogitScale { get; }
+
+    /// <summary>Temperature actually applied to the contrastive logits (exp of the learned log-scale, clamped as CLIP does).</summary>
+    public Tensor ContrastiveScale() => LogitScale.exp().clamp_max(MaxLogitScale);
+
+    /// <param name="frames">[B, T, 3, H, W] normalised frames (T = 1 for images).</param>
+    public VisualOutput EncodeVideo(Tensor frames) => Visual.Forward(frames);
+
+    public TextOutput EncodeText(Tensor text) => Text.Forward(text);
+
+    /// <summary>Next-token logits for every position of <paramref name="text"/>, given the clip's captioning tokens.</summary>
+    public Tensor CaptionLogits(Tensor imageTokens, Tensor text) =>
+        TextDecoder.Forward(imageTokens, Text.EncodeTokens(text));
+
+    /// <summary>Named parameters in a stable order (the state dict's).</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
+        named_parameters().Select(p => (p.name, p.parameter)).ToList();
+}
