@@ -12,6 +12,9 @@ namespace VideoCoca;
 /// </summary>
 public sealed class VideoCocaModel : nn.Module
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     /// <summary>CLIP's temperature at start: logits scaled by 1/0.07.</summary>
     public static readonly double InitialLogitScale = Math.Log(1 / 0.07);
     public const double MaxLogitScale = 100;

@@ -32,7 +32,7 @@ public static class BenchCommand
             var flops = FlopCounter.EncodeClip(config, frames);
             foreach (var batch in new[] { 1, 32 })
             {
-                var input = randn(batch, frames, 3, config.Vision.ImageHeight, config.Vision.ImageWidth);
+                var input = randn([batch, frames, 3, config.Vision.ImageHeight, config.Vision.ImageWidth]);
                 var encode = Rate(budget, batch, () => { using var _ = no_grad(); using var s = NewDisposeScope(); loaded.Model.EncodeVideo(input); });
                 System.Console.WriteLine($"encode clips, batch {batch,-2}                  {encode,7:0.0}   {encode * flops / 1e9,7:0.0}   {100 * encode * flops / 1e9 / peak,6:0.0}%");
                 var predict = Rate(budget, batch, () => predictor.Predict(input));

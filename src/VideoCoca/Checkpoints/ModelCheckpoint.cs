@@ -38,14 +38,14 @@ public static class ModelCheckpoint
         File.WriteAllText(Path.Combine(folder, LabelsFile), labels.ToJson());
     }
 
-    public static void SaveTrainingState(string folder, optim.OptimizerHelper optimizer, TrainingState state)
+    public static void SaveTrainingState(string folder, TorchSharp.Modules.OptimizerHelper optimizer, TrainingState state)
     {
         var training = Directory.CreateDirectory(Path.Combine(folder, TrainingFolder)).FullName;
         optimizer.save_state_dict(Path.Combine(training, OptimizerFile));
         File.WriteAllText(Path.Combine(training, StateFile), JsonSerializer.Serialize(state, ModelConfig.JsonOptions));
     }
 
-    public static TrainingState? LoadTrainingState(string folder, optim.OptimizerHelper optimizer)
+    public static TrainingState? LoadTrainingState(string folder, TorchSharp.Modules.OptimizerHelper optimizer)
     {
         var training = Path.Combine(folder, TrainingFolder);
         var statePath = Path.Combine(training, StateFile);

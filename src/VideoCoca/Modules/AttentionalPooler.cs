@@ -10,6 +10,9 @@ namespace VideoCoca.Modules;
 /// </summary>
 public sealed class AttentionalPooler : nn.Module<Tensor, Tensor>
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     private readonly Parameter _query;
     private readonly MultiHeadAttention _attn;
     private readonly LayerNorm _lnQ;

@@ -12,6 +12,9 @@ namespace VideoCoca.Modules;
 /// </summary>
 public sealed class MultiHeadAttention : nn.Module
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     private readonly int _width;
     private readonly int _heads;
     private readonly Parameter? _inProjWeight;

@@ -12,6 +12,9 @@ namespace VideoCoca.Modules;
 /// </summary>
 public sealed class MultimodalDecoder : nn.Module
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     private readonly ModuleList<ResidualAttentionBlock> _resblocks;
     private readonly ModuleList<ResidualAttentionBlock> _crossAttn;
     private readonly LayerNorm _lnFinal;

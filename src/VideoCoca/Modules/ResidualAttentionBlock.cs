@@ -8,6 +8,9 @@ namespace VideoCoca.Modules;
 /// <summary>The transformer MLP, named as open_clip names it (c_fc, exact GELU, c_proj).</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     private readonly Linear _fc;
     private readonly Linear _proj;
 
@@ -37,6 +40,9 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 /// </summary>
 public sealed class ResidualAttentionBlock : nn.Module
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     public const double LayerNormEps = 1e-5;
 
     private readonly LayerNorm _ln1;
@@ -122,6 +128,9 @@ public sealed class ResidualAttentionBlock : nn.Module
 /// <summary>A stack of blocks under <c>resblocks.N</c>, as open_clip's Transformer.</summary>
 public sealed class TransformerStack : nn.Module
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     private readonly ModuleList<ResidualAttentionBlock> _blocks;
 
     public TransformerStack(int width, int layers, int heads, double mlpRatio) : base(nameof(TransformerStack))

@@ -14,6 +14,9 @@ public readonly record struct TextOutput(Tensor Pooled, Tensor Tokens);
 /// </summary>
 public sealed class TextTower : nn.Module
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     private readonly TextConfig _config;
     private readonly Embedding _tokenEmbedding;
     private readonly Parameter _positionalEmbedding;

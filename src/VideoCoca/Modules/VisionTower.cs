@@ -14,6 +14,9 @@ public readonly record struct VisualOutput(Tensor Pooled, Tensor Tokens);
 /// </summary>
 public sealed class VisionTower : nn.Module
 {
+    // Parts are registered by hand under open_clip's names; TorchSharp's reflection would add each again under its field name.
+    protected override void RegisterComponents() { }
+
     private readonly ModelConfig _config;
     private readonly Conv2d _conv1;
     private readonly Parameter _classEmbedding;
