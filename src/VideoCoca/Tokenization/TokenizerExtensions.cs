@@ -5,6 +5,8 @@ public static class TokenizerExtensions
     /// <summary>[start, ids..., end, pad...], exactly <paramref name="contextLength"/> long; truncation keeps the end token.</summary>
     public static long[] EncodeForModel(this ITextTokenizer tokenizer, string text, int contextLength)
     {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 2);
         var ids = tokenizer.EncodeWords(text);
         var result = new long[contextLength];
         Array.Fill(result, tokenizer.PadId);
