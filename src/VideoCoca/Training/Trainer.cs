@@ -51,7 +51,10 @@ public sealed class Trainer(VideoCocaModel model, WordTokenizer tokenizer, Label
     }
 
     /// <summary>Runs from the checkpoint in <paramref name="folder"/> if it has training state, else from step 0; saves there.</summary>
-    public void Run(string folder, CancellationToken cancellationToken = default)
+    public void Run(string folder, CancellationToken cancellationToken = default) => RunUntil(folder, options.Steps, cancellationToken);
+
+    /// <summary>Like <see cref="Run"/>, but stops once <paramref name="stopAfter"/> steps are done, as an interrupted run would.</summary>
+    public void RunUntil(string folder, int stopAfter, CancellationToken cancellationToken = default)
     {
         var trainable = ApplyTuningMode(model, options.Tuning);
         // Decay only matrices: norms, biases, embeddings of one row and the temperature keep their scale.
@@ -69,7 +72,7 @@ public sealed class Trainer(VideoCocaModel model, WordTokenizer tokenizer, Label
         model.train();
         var clock = Stopwatch.StartNew();
         var clipsSeen = 0;
-        for (var step = start; step < options.Steps; step++)
+        for (var step = start; step < Math.Min(options.Steps, stopAfter); step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
@@ -89,7 +92,7 @@ public sealed class Trainer(VideoCocaModel model, WordTokenizer tokenizer, Label
             var remaining = TimeSpan.FromSeconds((options.Steps - step - 1) * options.BatchSize / Math.Max(1e-9, speed));
             Progress?.Invoke(new TrainingProgress(step + 1, options.Steps, loss.item<float>(), contrastive.item<float>(), caption.item<float>(), lr, speed, remaining));
 
-            if ((step + 1) % options.CheckpointEvery == 0 || step + 1 == options.Steps)
+            if ((step + 1) % options.CheckpointEvery == 0 || step + 1 == options.Steps || step + 1 == stopAfter)
             {
                 ModelCheckpoint.Save(folder, model, tokenizer, labels);
                 ModelCheckpoint.SaveTrainingState(folder, optimizer, new TrainingState(step + 1, options));

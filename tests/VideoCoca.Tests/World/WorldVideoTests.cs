@@ -1,0 +1,83 @@
+using VideoCoca.Configuration;
+using VideoCoca.Media;
+using VideoCoca.World;
+
+namespace VideoCoca.Tests.World;
+
+public sealed class WorldVideoTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("vcp-world-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>Centre of the pixels that differ from the background, in a decoded RGB24 frame.</summary>
+    private static (double X, double Y) Centroid(DecodedVideo video, int frame, byte[] background)
+    {
+        double sx = 0, sy = 0, n = 0;
+        var offset = frame * video.FrameBytes;
+        for (var y = 0; y < video.Height; y++)
+        for (var x = 0; x < video.Width; x++)
+        {
+            var p = offset + 3 * (y * video.Width + x);
+            var distance = Math.Abs(video.Rgb24[p] - background[0]) + Math.Abs(video.Rgb24[p + 1] - background[1]) + Math.Abs(video.Rgb24[p + 2] - background[2]);
+            if (distance > 60) { sx += x; sy += y; n++; }
+        }
+        Assert.True(n > 0, "no square found in the frame");
+        return (sx / n, sy / n);
+    }
+
+    [Fact]
+    public async Task Generated_clips_decode_to_the_labelled_motion()
+    {
+        var written = await WorldSetGenerator.GenerateAsync(_folder, new WorldSetOptions(6, 11, 1, ClipGeometry.Reference));
+        Assert.Equal(6, written);
+        var set = LabelledSet.Load(_folder);
+        Assert.Equal(6, set.Labels.Count);
+        foreach (var label in set.Labels)
+        {
+            Assert.Equal(WorldVocabulary.Caption(label.Size, label.Color, label.Motion), label.Caption);
+            var video = await VideoFrameReader.ReadAsync(set.PathOf(label), 320, 240, ResizeMode.Stretch);
+            Assert.Equal(100, video.FrameCount);
+            Assert.Equal(25, video.FrameRate, 3);
+            var background = label.Caption.Length > 0 ? WorldVocabulary.ColorRgb[Background(video)] : [];
+            var (x0, y0) = Centroid(video, 0, background);
+            var (x1, y1) = Centroid(video, 99, background);
+            var (dx, dy) = (x1 - x0, y1 - y0);
+            var observed = Math.Max(Math.Abs(dx), Math.Abs(dy)) < 5 ? "still"
+                : Math.Abs(dx) > Math.Abs(dy) ? (dx > 0 ? "right" : "left") : (dy > 0 ? "down" : "up");
+            Assert.Equal(label.Motion, observed);
+        }
+    }
+
+    private static string Background(DecodedVideo video) => video.Rgb24[0] > 32 ? "gray" : "black";
+
+    [Fact]
+    public async Task Several_scenes_make_one_video_split_into_one_clip_a_scene()
+    {
+        await WorldSetGenerator.GenerateAsync(_folder, new WorldSetOptions(1, 5, 3, ClipGeometry.Reference));
+        var video = await VideoFrameReader.ReadAsync(Path.Combine(_folder, "clip000.mp4"), 64, 48, ResizeMode.Stretch);
+        Assert.Equal(12, video.Duration, 1);
+        Assert.Equal([(0.0, 4.0), (4.0, 8.0), (8.0, 12.0)], ClipWindows.Split(video.Duration, 4));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(_folder, "scenes.jsonl")).Length);
+    }
+
+    [Fact]
+    public void Windows_overlap_and_drop_a_short_tail()
+    {
+        Assert.Equal([(0.0, 4.0), (3.0, 7.0), (6.0, 10.0)], ClipWindows.Split(10, 4, overlap: 1));
+        Assert.Equal([(0.0, 4.0)], ClipWindows.Split(5, 4));
+        Assert.Equal([(0.0, 1.5)], ClipWindows.Split(1.5, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ClipWindows.Split(10, 4, overlap: 4));
+    }
+
+    [Fact]
+    public async Task A_truncated_mp4_is_refused_with_a_clear_message()
+    {
+        await WorldSetGenerator.GenerateAsync(_folder, new WorldSetOptions(1, 3, 1, ClipGeometry.Reference));
+        var whole = await File.ReadAllBytesAsync(Path.Combine(_folder, "clip000.mp4"));
+        var truncated = Path.Combine(_folder, "truncated.mp4");
+        await File.WriteAllBytesAsync(truncated, whole[..(whole.Length / 3)]);
+        var error = await Assert.ThrowsAsync<UserInputException>(() => VideoFrameReader.ReadAsync(truncated, 64, 48, ResizeMode.Stretch));
+        Assert.Contains("truncated.mp4", error.Message);
+    }
+}
