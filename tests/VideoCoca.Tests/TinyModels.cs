@@ -23,7 +23,7 @@ public static class TinyModels
         Vision = c.Vision with { Width = 32, Layers = 1, Heads = 2, PoolerQueries = 5, PoolerHeads = 2 },
         Text = c.Text with { Width = 32, Layers = 1, Heads = 2 },
         Multimodal = c.Multimodal with { Width = 32, Layers = 1, Heads = 2 },
-        Video = c.Video with { Frames = 2 },
+        Video = c.Video with { Frames = 2, TemporalEmbedding = true },
     });
 
     public static LabelSet Labels() => LabelSet.World();

@@ -13,6 +13,19 @@ public enum VideoAdaptation
     [JsonStringEnumMemberName("mean-pooling")] MeanPooling,
 }
 
+/// <summary>Where the learned per-frame embedding enters.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TemporalPlacement>))]
+public enum TemporalPlacement
+{
+    /// <summary>Added to each frame's output tokens, just before the poolers.</summary>
+    [JsonStringEnumMemberName("pooler-input")] PoolerInput,
+    /// <summary>
+    /// Added to each frame's patch tokens before the image encoder's blocks, so the encoder mixes time with position
+    /// nonlinearly: a square's token then says where it is at which moment, and pooling keeps the direction.
+    /// </summary>
+    [JsonStringEnumMemberName("encoder-input")] EncoderInput,
+}
+
 /// <summary>How an image is brought to the model's input size.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ResizeMode>))]
 public enum ResizeMode
@@ -73,6 +86,7 @@ public sealed record VideoConfig
     public VideoAdaptation Adaptation { get; init; } = VideoAdaptation.AttentionalPooler;
     /// <summary>A learned per-frame embedding added to every token of that frame before the poolers, zero at start.</summary>
     public bool TemporalEmbedding { get; init; }
+    public TemporalPlacement TemporalPlacement { get; init; } = TemporalPlacement.PoolerInput;
 }
 
 public sealed record PreprocessConfig

@@ -30,7 +30,8 @@ public static class ModelSizes
         },
         Text = new TextConfig { VocabularySize = 64, ContextLength = 16, Width = 64, Heads = 4, Layers = 2 },
         Multimodal = new MultimodalConfig { Width = 64, Heads = 4, Layers = 2 },
-        Video = new VideoConfig { Frames = 8, Adaptation = VideoAdaptation.AttentionalPooler, TemporalEmbedding = true },
+        // Image CoCa has no temporal embedding; stage two adds one (starting at zero) with --temporal-embedding.
+        Video = new VideoConfig { Frames = 8, Adaptation = VideoAdaptation.AttentionalPooler, TemporalEmbedding = false },
         Preprocess = new PreprocessConfig { Resize = ResizeMode.Stretch, Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f] },
     };
 

@@ -30,12 +30,17 @@ public sealed class WorldEvaluator(VideoCocaPredictor predictor, ClipLoader load
         var errors = new List<string>();
         foreach (var chunk in set.Labels.Chunk(batchSize))
         {
-            var clips = new List<(WorldLabel, VideoClip)>();
-            foreach (var label in chunk)
-            {
-                try { clips.Add((label, (await loader.LoadAsync(set.PathOf(label), cancellationToken: cancellationToken))[0])); }
-                catch (UserInputException e) { errors.Add(e.Message); }
-            }
+            // Decoding is ffmpeg in its own processes: running a batch's decodes side by side keeps every core busy.
+            var loaded = new (WorldLabel Label, VideoClip? Clip, string? Error)[chunk.Length];
+            await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length),
+                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount * 2, CancellationToken = cancellationToken },
+                async (i, token) =>
+                {
+                    try { loaded[i] = (chunk[i], (await loader.LoadAsync(set.PathOf(chunk[i]), cancellationToken: token))[0], null); }
+                    catch (UserInputException e) { loaded[i] = (chunk[i], null, e.Message); }
+                });
+            errors.AddRange(loaded.Where(l => l.Error is not null).Select(l => l.Error!));
+            var clips = loaded.Where(l => l.Clip is not null).Select(l => (l.Label, l.Clip!)).ToList();
             if (clips.Count == 0) continue;
             using var scope = NewDisposeScope();
             var results = predictor.Predict(loader.ToBatch(clips.Select(c => c.Item2).ToList()), WorldVocabulary.Questions);

@@ -68,6 +68,9 @@ public sealed class VisionTower : nn.Module
     public IEnumerable<Parameter> EncoderParameters() =>
         _conv1.parameters().Concat([_classEmbedding, _positionalEmbedding]).Concat(_lnPre.parameters()).Concat(_transformer.parameters());
 
+    /// <summary>Parameters that only the video adaptation adds (none for an image model).</summary>
+    public IEnumerable<Parameter> AdaptationParameters() => _temporalEmbedding is null ? [] : [_temporalEmbedding];
+
     /// <summary>The poolers and what only the video adaptation adds: what <c>frozen</c> tuning trains.</summary>
     public IEnumerable<Parameter> PoolerParameters()
     {
@@ -86,6 +89,10 @@ public sealed class VisionTower : nn.Module
         x = x.flatten(2).transpose(1, 2);                              // [B*T, gh*gw, width]
         var cls = _classEmbedding.view(1, 1, -1).expand(x.shape[0], 1, -1);
         x = cat([cls, x], 1) + _positionalEmbedding;
+        if (_temporalEmbedding is not null && _config.Video.TemporalPlacement == TemporalPlacement.EncoderInput)
+        {
+            x = x + FrameEmbeddings(time).unsqueeze(0).expand(batch, -1, -1).reshape(batch * time, 1, -1);
+        }
         x = _transformer.Forward(_lnPre.forward(x), mask: null);
         return x.view(batch, time, x.shape[1], x.shape[2]);
     }
@@ -95,11 +102,9 @@ public sealed class VisionTower : nn.Module
     public VisualOutput Pool(Tensor frameTokens)
     {
         var (batch, time) = (frameTokens.shape[0], frameTokens.shape[1]);
-        if (_temporalEmbedding is not null)
+        if (_temporalEmbedding is not null && _config.Video.TemporalPlacement == TemporalPlacement.PoolerInput)
         {
-            if (time > _temporalEmbedding.shape[0])
-                throw new ArgumentException($"clip has {time} frames but the temporal embedding knows {_temporalEmbedding.shape[0]}");
-            frameTokens = frameTokens + _temporalEmbedding.narrow(0, 0, time).view(1, time, 1, -1);
+            frameTokens = frameTokens + FrameEmbeddings(time).view(1, time, 1, -1);
         }
         if (_config.Video.Adaptation == VideoAdaptation.MeanPooling && time > 1)
         {
@@ -112,6 +117,16 @@ public sealed class VisionTower : nn.Module
     }
 
     public VisualOutput Forward(Tensor frames) => Pool(EncodeFrames(frames));
+
+    /// <summary>Whether gradients must flow through the encoder even when its own weights are frozen.</summary>
+    public bool TemporalEmbeddingInsideEncoder => _temporalEmbedding is not null && _config.Video.TemporalPlacement == TemporalPlacement.EncoderInput;
+
+    private Tensor FrameEmbeddings(long time)
+    {
+        if (time > _temporalEmbedding!.shape[0])
+            throw new ArgumentException($"clip has {time} frames but the temporal embedding knows {_temporalEmbedding.shape[0]}");
+        return _temporalEmbedding.narrow(0, 0, time);
+    }
 
     private VisualOutput PoolTokens(Tensor tokens)
     {

@@ -57,17 +57,26 @@ public sealed class Trainer(VideoCocaModel model, WordTokenizer tokenizer, Label
     public void RunUntil(string folder, int stopAfter, CancellationToken cancellationToken = default)
     {
         var trainable = ApplyTuningMode(model, options.Tuning);
+        // The temporal embedding is new in stage two and starts at zero against layer-normed tokens: at the base rate it
+        // takes most of a run to grow large enough to matter, so it learns faster, as new heads usually do.
+        var adaptation = model.Visual.AdaptationParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        var fresh = trainable.Where(adaptation.Contains).ToList();
         // Decay only matrices: norms, biases, embeddings of one row and the temperature keep their scale.
-        var decay = trainable.Where(p => p.dim() >= 2).ToList();
-        var noDecay = trainable.Where(p => p.dim() < 2).ToList();
-        var optimizer = optim.AdamW([
-            new AdamW.ParamGroup(decay, lr: options.LearningRate, weight_decay: options.WeightDecay),
-            new AdamW.ParamGroup(noDecay, lr: options.LearningRate, weight_decay: 0),
-        ], lr: options.LearningRate);
+        var decay = trainable.Where(p => p.dim() >= 2 && !adaptation.Contains(p)).ToList();
+        var noDecay = trainable.Where(p => p.dim() < 2 && !adaptation.Contains(p)).ToList();
+        var groups = new List<(AdamW.ParamGroup Group, double Scale)>
+        {
+            (new AdamW.ParamGroup(decay, lr: options.LearningRate, weight_decay: options.WeightDecay), 1),
+            (new AdamW.ParamGroup(noDecay, lr: options.LearningRate, weight_decay: 0), 1),
+            (new AdamW.ParamGroup(fresh, lr: options.LearningRate * options.AdaptationLearningRateScale, weight_decay: 0), options.AdaptationLearningRateScale),
+        };
+        var optimizer = optim.AdamW(groups.Select(g => g.Group), lr: options.LearningRate);
+        var scales = groups.Select(g => g.Scale).ToArray();
 
         var start = ModelCheckpoint.LoadTrainingState(folder, optimizer)?.Step ?? 0;
         var sampler = new WorldBatchSampler(model.Config, tokenizer, options.Stage, options.Seed);
-        var encoderLearns = options.Tuning == TuningMode.Full;
+        // A temporal embedding inside the encoder learns through it even when the encoder's own weights are frozen.
+        var encoderLearns = options.Tuning == TuningMode.Full || model.Visual.TemporalEmbeddingInsideEncoder;
         var textLearns = options.Tuning != TuningMode.Frozen;
         model.train();
         var clock = Stopwatch.StartNew();
@@ -77,7 +86,8 @@ public sealed class Trainer(VideoCocaModel model, WordTokenizer tokenizer, Label
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var lr = LearningRateAt(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            var index = 0;
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr * scales[index++];
 
             var batch = sampler.Sample(step, options.BatchSize);
             var (contrastive, caption) = Losses(batch, encoderLearns, textLearns);

@@ -36,6 +36,8 @@ public sealed record TrainingOptions
     public double GradientClipNorm { get; init; } = 1.0;
     public double ContrastiveWeight { get; init; } = 1.0;
     public double CaptionWeight { get; init; } = 2.0;
+    /// <summary>Learning rate of parameters that only the video adaptation adds (the temporal embedding), relative to the rest.</summary>
+    public double AdaptationLearningRateScale { get; init; } = 10;
     public int Seed { get; init; } = 1;
     public int CheckpointEvery { get; init; } = 200;
 }

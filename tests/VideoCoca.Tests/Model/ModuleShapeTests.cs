@@ -86,8 +86,10 @@ public class ModuleShapeTests
         }
     }
 
-    [Fact]
-    public void Without_a_temporal_embedding_the_pooler_cannot_see_frame_order_and_with_one_it_can()
+    [Theory]
+    [InlineData(TemporalPlacement.PoolerInput)]
+    [InlineData(TemporalPlacement.EncoderInput)]
+    public void Without_a_temporal_embedding_the_pooler_cannot_see_frame_order_and_with_one_it_can(TemporalPlacement placement)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -96,7 +98,7 @@ public class ModuleShapeTests
         var plain = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = false } }));
         Assert.True(plain.EncodeVideo(frames).Pooled.allclose(plain.EncodeVideo(reversed).Pooled, rtol: 1e-4, atol: 1e-5));
 
-        var temporal = new VideoCocaModel(TinyModels.Tiny());
+        var temporal = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = true, TemporalPlacement = placement } }));
         // Zero at start: exactly what the image model sees...
         Assert.True(temporal.EncodeVideo(frames).Pooled.allclose(temporal.EncodeVideo(reversed).Pooled, rtol: 1e-4, atol: 1e-5));
         // ...and once it has learnt something, order shows.
