@@ -12,13 +12,20 @@ public sealed class AdvisoryLock : IAsyncDisposable
     public const long MigratorKey = 0x5643505F4D494752;
 
     private readonly NpgsqlConnection connection;
+    private readonly long key;
 
-    private AdvisoryLock(NpgsqlConnection connection) => this.connection = connection;
+    private AdvisoryLock(NpgsqlConnection connection, long key)
+    {
+        this.connection = connection;
+        this.key = key;
+    }
 
     /// <summary>Waits until the lock is free (polling, so that the timeout and cancellation are honoured), then takes it.</summary>
     public static async Task<AdvisoryLock> AcquireAsync(string connectionString, long key, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(connectionString);
+        // Unpooled: a pooled session would go on holding the lock after Dispose, until reused.
+        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        var connection = new NpgsqlConnection(unpooled);
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -30,7 +37,7 @@ public sealed class AdvisoryLock : IAsyncDisposable
                     command.Parameters.AddWithValue("key", key);
                     if (await command.ExecuteScalarAsync(cancellationToken) is true)
                     {
-                        return new AdvisoryLock(connection);
+                        return new AdvisoryLock(connection, key);
                     }
                 }
                 if (DateTime.UtcNow >= deadline)
@@ -47,6 +54,22 @@ public sealed class AdvisoryLock : IAsyncDisposable
         }
     }
 
-    /// <summary>Closing the session releases the lock.</summary>
-    public ValueTask DisposeAsync() => connection.DisposeAsync();
+    /// <summary>Releases the lock and closes the session (which alone would release it too).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+            command.Parameters.AddWithValue("key", key);
+            await command.ExecuteScalarAsync();
+        }
+        catch (NpgsqlException)
+        {
+            // The session is gone already, and its locks with it.
+        }
+        finally
+        {
+            await connection.DisposeAsync();
+        }
+    }
 }
