@@ -10,7 +10,8 @@
 #   env     prints the connection settings as shell assignments (VCP_POSTGRES, VCP_RABBITMQ, ...)
 #
 # Settings (environment):
-#   VCP_HOME                 state folder, default <repo>/.vcp
+#   VCP_HOME                 state folder, default <repo>/.vcp (/var/tmp/vcp-<hash> when the stack
+#                            user cannot reach the repository)
 #   VCP_PG_PORT              PostgreSQL port, default 55432
 #   VCP_PG_PASSWORD          password of the vcp role, default vcp
 #   VCP_RABBIT_PORT          AMQP port, default 55672
@@ -28,6 +29,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 home=${VCP_HOME:-$root/.vcp}
+home_is_default=$([ -z "${VCP_HOME:-}" ] && echo 1 || echo 0)
 pg_port=${VCP_PG_PORT:-55432}
 pg_password=${VCP_PG_PASSWORD:-vcp}
 rabbit_port=${VCP_RABBIT_PORT:-55672}
@@ -36,15 +38,10 @@ rabbit_epmd_port=${VCP_RABBIT_EPMD_PORT:-54369}
 rabbit_password=${VCP_RABBIT_PASSWORD:-vcp}
 rabbit_node=${VCP_RABBIT_NODENAME:-vcp@localhost}
 
-pg_data=$home/postgres
-rabbit_base=$home/rabbitmq
-run_dir=$home/run
-log_dir=$home/logs
-
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-# --- who the servers run as ------------------------------------------------------------------
+# --- who the servers run as, and where their files go ------------------------------------------
 
 if [ "$(id -u)" -eq 0 ]; then
   stack_user=${VCP_STACK_USER:-vcp}
@@ -59,6 +56,33 @@ ensure_stack_user() {
     useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$stack_user"
   fi
 }
+
+# Whether the stack user can reach a folder: every folder above it must let it through.
+user_can_reach() {
+  local dir=$1
+  while [ ! -e "$dir" ]; do dir=$(dirname "$dir"); done
+  if [ "$(id -u)" -eq 0 ] && [ "$stack_user" != root ] && id -u "$stack_user" >/dev/null 2>&1; then
+    runuser -u "$stack_user" -- test -x "$dir"
+  else
+    test -x "$dir"
+  fi
+}
+
+if [ "${1:-}" = start ]; then ensure_stack_user; fi
+
+# A repository in a folder closed to the stack user (under /root, say) keeps its state under
+# /var/tmp instead, in a folder named after the repository, unless VCP_HOME says otherwise.
+if [ "$(id -u)" -eq 0 ] && [ "$home_is_default" -eq 1 ] && id -u "$stack_user" >/dev/null 2>&1 && ! user_can_reach "$home"; then
+  home=/var/tmp/vcp-$(printf '%s' "$root" | md5sum | cut -c1-12)
+fi
+
+# The servers' tools start in the current folder: one the stack user can enter.
+cd "$home" 2>/dev/null || cd /
+
+pg_data=$home/postgres
+rabbit_base=$home/rabbitmq
+run_dir=$home/run
+log_dir=$home/logs
 
 # Runs a command as the stack user (directly when that is who we are).
 as_stack() {
@@ -76,12 +100,11 @@ make_owned_dir() {
 }
 
 prepare_home() {
-  ensure_stack_user
   mkdir -p "$home"
   make_owned_dir "$log_dir" "$run_dir"
   chmod 700 "$run_dir"
   as_stack test -w "$log_dir" ||
-    die "user $stack_user cannot reach $home (a parent folder is closed to it): set VCP_HOME to a folder it can reach"
+    die "user $stack_user cannot reach $home (a folder above it is closed to it): set VCP_HOME to a folder it can reach"
 }
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -320,7 +343,7 @@ status() {
 
 # One stack command at a time per VCP_HOME.
 with_lock() {
-  mkdir -p "$home"
+  mkdir -p "$home" && cd "$home"
   exec 9>"$home/stack.lock"
   flock -w 180 9 || die "another stack.sh holds $home/stack.lock"
   "$@"
