@@ -1,0 +1,48 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace VideoCoca.Messaging.Hosting;
+
+public static class MessagingServiceCollectionExtensions
+{
+    /// <summary>
+    /// MassTransit over RabbitMQ, configured from the <c>RabbitMq</c> section: kebab-case endpoint
+    /// names, one receive endpoint per registered consumer.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The host's configuration.</param>
+    /// <param name="configure">Registers the host's consumers (and anything else on the bus).</param>
+    public static IServiceCollection AddPlatformMessaging(
+        this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        services.AddOptions<RabbitMqOptions>()
+            .Bind(configuration.GetSection(RabbitMqOptions.SectionName))
+            .PostConfigure(options => options.Url = RabbitMqOptions.Resolve(options.Url));
+        // A host is up only once its bus is: receive endpoints bound, so nothing it publishes at
+        // start-up goes to an exchange with no queue yet.
+        services.AddOptions<MassTransitHostOptions>().Configure(options =>
+        {
+            options.WaitUntilStarted = true;
+            options.StartTimeout = TimeSpan.FromMinutes(1);
+            options.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configure?.Invoke(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var endpoint = RabbitMqEndpoint.Parse(context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Url);
+                rabbit.Host(endpoint.Host, endpoint.Port, endpoint.VirtualHost, host =>
+                {
+                    host.Username(endpoint.Username);
+                    host.Password(endpoint.Password);
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        return services;
+    }
+}

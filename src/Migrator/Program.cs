@@ -1,0 +1,3 @@
+using VideoCoca.Migrator.Hosting;
+
+return await MigratorHost.RunAsync(args);

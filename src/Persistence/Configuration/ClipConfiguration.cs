@@ -1,0 +1,20 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using VideoCoca.Persistence.Entities;
+
+namespace VideoCoca.Persistence.Configuration;
+
+internal sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
+{
+    public void Configure(EntityTypeBuilder<Clip> builder)
+    {
+        builder.ToTable("clips");
+        builder.HasKey(c => c.Id);
+        builder.Property(c => c.Id).ValueGeneratedNever();
+        builder.Property(c => c.ThumbnailPath).HasMaxLength(2048);
+        builder.Property(c => c.FramesPath).HasMaxLength(2048);
+        builder.Property(c => c.State).HasConversion(new EnumAsSnakeCaseConverter<ClipState>()).HasMaxLength(32);
+        builder.HasIndex(c => new { c.VideoId, c.Index }).IsUnique();
+        builder.HasMany(c => c.Results).WithOne(r => r.Clip).HasForeignKey(r => r.ClipId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,15 @@
+namespace VideoCoca.Persistence.Entities;
+
+/// <summary>A model the workers ran: results are stored per (clip, model version).</summary>
+public sealed class ModelVersion
+{
+    public int Id { get; set; }
+
+    /// <summary>The registered name, unique (for example "world-tiny-2026-11").</summary>
+    public required string Name { get; set; }
+
+    /// <summary>Checksum of the weights (for example "sha256:..."), so a name never hides different weights.</summary>
+    public required string Checksum { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using VideoCoca.Persistence.Configuration;
+using VideoCoca.Persistence.Entities;
+
+namespace VideoCoca.Persistence;
+
+/// <summary>
+/// The platform's results in PostgreSQL: videos, their clips, model versions, and per (clip, model
+/// version) a caption, an embedding, labels and answers. Deleting a video deletes all of it.
+/// </summary>
+public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options) : DbContext(options)
+{
+    public DbSet<Video> Videos => Set<Video>();
+
+    public DbSet<Clip> Clips => Set<Clip>();
+
+    public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
+
+    public DbSet<ClipResult> ClipResults => Set<ClipResult>();
+
+    public DbSet<ClipLabel> ClipLabels => Set<ClipLabel>();
+
+    public DbSet<ClipAnswer> ClipAnswers => Set<ClipAnswer>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ResultsDbContext).Assembly);
+        SnakeCase.Apply(modelBuilder);
+    }
+}
