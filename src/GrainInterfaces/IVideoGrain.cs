@@ -1,0 +1,52 @@
+using VideoCoca.Contracts.Api;
+
+namespace VideoCoca.GrainInterfaces;
+
+/// <summary>
+/// One grain per video (keyed by the video's id): a state machine from received through probing, splitting and
+/// analysing to completed, completed with errors, or failed. It drives the ingest and counts the workers' answers.
+/// </summary>
+[Alias("VideoCoca.IVideoGrain")]
+public interface IVideoGrain : IGrainWithGuidKey
+{
+    /// <summary>Starts the ingest of an uploaded video. Calling it again for a video already started changes nothing.</summary>
+    [Alias("Start")]
+    Task<VideoSnapshot> StartAsync(IngestRequest request);
+
+    [Alias("GetSnapshot")]
+    Task<VideoSnapshot> GetSnapshotAsync();
+
+    /// <summary>A worker stored a clip's results; repeated reports of the same clip count once.</summary>
+    [Alias("ClipAnalyzed")]
+    Task ClipAnalyzedAsync(int clipIndex);
+
+    /// <summary>A worker gave up on a clip; the video still completes (with errors).</summary>
+    [Alias("ClipFailed")]
+    Task ClipFailedAsync(int clipIndex, string reason);
+
+    /// <summary>Stops any work, removes the video's files, rows and state.</summary>
+    [Alias("Delete")]
+    Task DeleteAsync();
+}
+
+/// <summary>What the gateway hands the grain once the upload is safely in blob storage.</summary>
+[GenerateSerializer, Immutable, Alias("VideoCoca.IngestRequest")]
+public sealed record IngestRequest(
+    [property: Id(0)] string FileName,
+    [property: Id(1)] string BlobPath,
+    [property: Id(2)] long SizeBytes,
+    [property: Id(3)] double ClipLengthSeconds,
+    [property: Id(4)] double OverlapSeconds,
+    [property: Id(5)] int FramesPerClip,
+    [property: Id(6)] IReadOnlyList<string> Questions);
+
+/// <summary>The grain's view of its video: state, progress and error.</summary>
+[GenerateSerializer, Immutable, Alias("VideoCoca.VideoSnapshot")]
+public sealed record VideoSnapshot(
+    [property: Id(0)] Guid VideoId,
+    [property: Id(1)] VideoState State,
+    [property: Id(2)] int ClipsTotal,
+    [property: Id(3)] int ClipsDone,
+    [property: Id(4)] int ClipsFailed,
+    [property: Id(5)] string? Error,
+    [property: Id(6)] double? DurationSeconds);
