@@ -53,7 +53,7 @@ public sealed class CaptionGenerator(VideoCocaModel model, int startId, int endI
 
         var rows = new List<long[]>();
         if (generated.Count == 0) return Enumerable.Range(0, (int)batch).Select(_ => Array.Empty<long>()).ToList();
-        var all = stack(generated, 1).data<long>().ToArray();
+        var all = stack(generated, 1).cpu().data<long>().ToArray();
         var width = generated.Count;
         for (var b = 0; b < batch; b++)
         {
