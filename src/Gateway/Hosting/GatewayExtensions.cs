@@ -42,7 +42,11 @@ public static class GatewayExtensions
             .AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(8))
             .AddCheck<OrleansClusterHealthCheck>("orleans", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(8));
         services.AddProblemDetails();
-        services.AddOpenApi();
+        services.AddOpenApi(openApi => openApi.AddOperationTransformer((operation, context, _) =>
+        {
+            UploadEndpoints.DescribeUploadBody(operation, context);
+            return Task.CompletedTask;
+        }));
 
         if (string.IsNullOrWhiteSpace(configuration[WebHostDefaults.ServerUrlsKey]))
         {

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -17,13 +19,35 @@ namespace VideoCoca.Gateway.Uploads;
 /// <summary>POST /api/videos: the upload, streamed to blob storage, probed, recorded, and handed to its grain.</summary>
 public static class UploadEndpoints
 {
+    public const string UploadEndpointName = "UploadVideo";
+
+    /// <summary>
+    /// The upload's body in the OpenAPI document. Not declared with Accepts: routing would then answer other
+    /// content types with a bare 415 before the handler could say what it wants.
+    /// </summary>
+    public static void DescribeUploadBody(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().Any(n => n.EndpointName == UploadEndpointName))
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = "The video file itself, streamed (not multipart).",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["video/*"] = new(),
+                    ["application/octet-stream"] = new(),
+                },
+            };
+        }
+    }
+
     public static void MapUploadEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/videos", UploadAsync)
-            .WithName("UploadVideo")
+            .WithName(UploadEndpointName)
             .WithSummary("Uploads a video (the raw request body) and starts its analysis.")
             .WithDescription("Query options: name, clip_length (0.5-60 s), overlap (s, less than clip_length), frames (1-64), question (repeatable).")
-            .Accepts<Stream>("application/octet-stream", "video/mp4", "video/webm", "video/quicktime", "video/x-matroska")
             .Produces<UploadAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

@@ -14,7 +14,7 @@ public sealed record UploadSettings(
     public const int MaxQuestionLength = 500;
     public const int MaxFileNameLength = 255;
 
-    /// <summary>Extensions kept on the stored file; anything else is stored as .bin and left to ffprobe's content sniffing.</summary>
+    /// <summary>Extensions kept on the stored file; anything else is stored without an extension, left to ffprobe's content sniffing.</summary>
     private static readonly HashSet<string> VideoExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
         ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".m2ts", ".ogv", ".flv", ".wmv", ".3gp",
@@ -70,7 +70,7 @@ public sealed record UploadSettings(
         var extension = Path.GetExtension(name);
         if (!VideoExtensions.Contains(extension))
         {
-            extension = mediaType is not null && ContentTypeExtensions.TryGetValue(mediaType, out var fromType) ? fromType : ".bin";
+            extension = mediaType is not null && ContentTypeExtensions.TryGetValue(mediaType, out var fromType) ? fromType : "";
         }
         if (name.Length == 0)
         {

@@ -18,7 +18,10 @@ public sealed record ProbeOutcome(bool Accepted, double? DurationSeconds, int St
 /// </summary>
 public sealed class VideoProbe
 {
-    private static readonly HashSet<string> NotVideoFormats = new(StringComparer.OrdinalIgnoreCase) { "tty", "image2", "lavfi" };
+    /// <summary>Formats and codecs ffmpeg reads as "video" that are text or still images (ANSI art, binary text, pictures).</summary>
+    private static readonly HashSet<string> NotVideoFormats = new(StringComparer.OrdinalIgnoreCase) { "tty", "bin", "xbin", "idf", "adf", "image2", "lavfi" };
+
+    private static readonly HashSet<string> NotVideoCodecs = new(StringComparer.OrdinalIgnoreCase) { "ansi", "bintext", "xbin", "idf" };
 
     public async Task<ProbeOutcome> ProbeAsync(string path, double maxDurationSeconds, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -40,7 +43,8 @@ public sealed class VideoProbe
                 ? "the upload has no video stream: it is audio only"
                 : "the upload has no video stream");
         }
-        if (NotVideoFormats.Contains(format) || format.EndsWith("_pipe", StringComparison.OrdinalIgnoreCase))
+        var codec = analysis.PrimaryVideoStream?.CodecName ?? "";
+        if (NotVideoFormats.Contains(format) || format.EndsWith("_pipe", StringComparison.OrdinalIgnoreCase) || NotVideoCodecs.Contains(codec))
         {
             return ProbeOutcome.Refuse(StatusCodes.Status422UnprocessableEntity, $"the upload is not a video (ffmpeg reads it as '{format}')");
         }
