@@ -1,5 +1,8 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VideoCoca.GpuWorkers.Model;
 using VideoCoca.GpuWorkers.Hosting;
 
 namespace VideoCoca.GpuWorkers.Analysis;
@@ -35,7 +38,9 @@ public sealed class AnalyzeClipBatchConsumerDefinition : ConsumerDefinition<Anal
         {
             endpointConfigurator.UseMessageRetry(retry => retry.Immediate(_options.RetryLimit));
         }
-        endpointConfigurator.UseConsumeFilter(typeof(AnalyzeClipValidationFilter<>), context);
+        endpointConfigurator.UseFilter(new AnalyzeClipValidationFilter(
+            context.GetRequiredService<ModelRuntime>(), context.GetRequiredService<ClipResultWriter>(),
+            context.GetRequiredService<IOptions<WorkerOptions>>(), context.GetRequiredService<ILogger<AnalyzeClipValidationFilter>>()));
         consumerConfigurator.Options<BatchOptions>(batch =>
         {
             batch.MessageLimit = _options.BatchSize;

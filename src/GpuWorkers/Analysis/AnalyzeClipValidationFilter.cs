@@ -13,13 +13,17 @@ namespace VideoCoca.GpuWorkers.Analysis;
 /// fault headers), and on the last attempt it also reports <see cref="ClipFailed"/> and marks the clip
 /// failed, so the video still completes.
 /// </summary>
-public sealed class AnalyzeClipValidationFilter<T>(
-    ModelRuntime runtime, ClipResultWriter writer, IOptions<WorkerOptions> options, ILogger<AnalyzeClipValidationFilter<T>> logger)
-    : IFilter<ConsumeContext<T>> where T : class
+/// <remarks>
+/// It sits in the endpoint's receive pipe (untyped, one transport message at a time, inside the retry), not on the
+/// consumer: the batch collector would otherwise take the message first, and one message of a batch cannot fault alone.
+/// </remarks>
+public sealed class AnalyzeClipValidationFilter(
+    ModelRuntime runtime, ClipResultWriter writer, IOptions<WorkerOptions> options, ILogger<AnalyzeClipValidationFilter> logger)
+    : IFilter<ConsumeContext>
 {
-    public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
+    public async Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
     {
-        if (context.Message is AnalyzeClip message)
+        if (context.TryGetMessage<AnalyzeClip>(out var typed) && typed.Message is { } message)
         {
             try
             {
@@ -27,8 +31,10 @@ public sealed class AnalyzeClipValidationFilter<T>(
             }
             catch (InvalidClipFramesException e)
             {
-                var attempt = context.GetRetryAttempt();
-                if (attempt >= options.Value.RetryLimit)
+                // Outside a retry scope (MassTransit applies endpoint retry per message type, after this filter) every
+                // delivery is the last; inside one, only the last attempt reports.
+                var lastAttempt = !context.TryGetPayload<ConsumeRetryContext>(out _) || context.GetRetryAttempt() >= options.Value.RetryLimit;
+                if (lastAttempt)
                 {
                     logger.LogWarning("Clip {ClipId} of video {VideoId} is poison, to the error queue: {Reason}", message.ClipId, message.VideoId, e.Message);
                     await writer.MarkFailedAsync(message.ClipId, e.Message, context.CancellationToken);
