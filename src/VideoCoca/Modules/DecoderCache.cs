@@ -41,6 +41,16 @@ public sealed class DecoderCache
         return output;
     }
 
+    /// <summary>A self-attention layer's cached keys and values ([rows, heads, positions, headDim]; null before its first step).</summary>
+    public (Tensor? Keys, Tensor? Values) Layer(int layer) => (_keys[layer], _values[layer]);
+
+    /// <summary>Replaces a layer's keys and values: for step code that runs the layer's arithmetic itself.</summary>
+    public void SetLayer(int layer, Tensor keys, Tensor values)
+    {
+        _keys[layer] = keys;
+        _values[layer] = values;
+    }
+
     /// <summary>Keeps the rows given (beam search reorders and prunes hypotheses between steps).</summary>
     public void Select(Tensor rows)
     {
