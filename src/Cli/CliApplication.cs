@@ -12,6 +12,7 @@ public static class CliApplication
             WorldCommands.Create(),
             ModelCommands.Create(),
             DemoCommand.Create(),
+            BenchGroup.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }
