@@ -154,13 +154,22 @@ public static class ModelCheckpoint
 
         Directory.CreateDirectory(folder);
         var weightsTarget = Path.Combine(folder, WeightsFile);
-        if (!SamePath(weightsPath, weightsTarget)) File.Copy(weightsPath, weightsTarget, overwrite: true);
+        CopyWritable(weightsPath, weightsTarget);
         var mergesTarget = Path.Combine(folder, Path.GetFileName(tokenizer.SourcePath));
-        if (!SamePath(tokenizer.SourcePath, mergesTarget)) File.Copy(tokenizer.SourcePath, mergesTarget, overwrite: true);
+        CopyWritable(tokenizer.SourcePath, mergesTarget);
         File.WriteAllText(Path.Combine(folder, ConfigFile), config.ToJson());
         File.WriteAllText(Path.Combine(folder, TokenizerFile), TokenizerFiles.ClipBpeJson(Path.GetFileName(mergesTarget)));
         if (labels is not null) File.WriteAllText(Path.Combine(folder, LabelsFile), labels.ToJson());
         return config;
+    }
+
+    /// <summary>Copies a file into the folder as the folder's own: writable, whatever the source's permissions.</summary>
+    private static void CopyWritable(string source, string target)
+    {
+        if (SamePath(source, target)) return;
+        if (File.Exists(target)) File.SetAttributes(target, FileAttributes.Normal);
+        File.Copy(source, target, overwrite: true);
+        File.SetAttributes(target, FileAttributes.Normal);
     }
 
     private static bool SamePath(string a, string b) =>
