@@ -44,7 +44,7 @@ public sealed class IngestOptions
     /// <summary>The ffmpeg executable; empty for <c>ffmpeg</c> on the PATH.</summary>
     public string FfmpegPath { get; set; } = "";
 
-    /// <summary>The configured blob root, else <see cref="BlobRootEnvironmentVariable"/>, else <c>$VCP_HOME/blobs</c>, else <c>.vcp/blobs</c> under the working folder.</summary>
+    /// <summary>The configured blob root, else <see cref="BlobRootEnvironmentVariable"/>, else <c>$VCP_HOME/blobs</c>, else <c>&lt;repository&gt;/.vcp/blobs</c>.</summary>
     public static string ResolveBlobRoot(string? configured)
     {
         if (!string.IsNullOrWhiteSpace(configured))
@@ -57,7 +57,23 @@ public sealed class IngestOptions
             return Path.GetFullPath(fromEnvironment);
         }
         var home = Environment.GetEnvironmentVariable("VCP_HOME");
-        return Path.GetFullPath(Path.Combine(string.IsNullOrWhiteSpace(home) ? ".vcp" : home, "blobs"));
+        return Path.GetFullPath(Path.Combine(string.IsNullOrWhiteSpace(home) ? DefaultHome() : home, "blobs"));
+    }
+
+    /// <summary>The repository's <c>.vcp</c> (as scripts/stack.sh uses) when the host runs from inside a checkout, else <c>.vcp</c> in the working folder.</summary>
+    private static string DefaultHome()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+            {
+                if (File.Exists(Path.Combine(folder.FullName, "VideoCocaPlatform.sln")))
+                {
+                    return Path.Combine(folder.FullName, ".vcp");
+                }
+            }
+        }
+        return ".vcp";
     }
 
     /// <summary>Rejects settings ffmpeg or the model cannot use.</summary>
