@@ -173,21 +173,22 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             {
                 throw new IngestException($"'{Path.GetFileName(job.SourcePath)}' has no decodable frames");
             }
-            if (next < job.Clips.Count)
-            {
-                logger.LogWarning("{File}: {Decoded} frames decoded, fewer than probed; the last clips repeat the last frame",
-                    job.SourcePath, decoded);
-            }
-            // Frames the probe promised but the decoder never produced: repeat the last one, as the model's loader clamps.
+            // The rest waited for thumbnails ffmpeg wrote last. Frames the probe promised but the decoder never produced
+            // are filled with the last one, as the model's loader clamps to the frames it has.
             for (; next < job.Clips.Count; next++)
             {
-                var clip = job.Clips[next];
-                buffers[next] ??= new byte[job.FramesPerClip * frameBytes];
-                for (var t = 0; t < clip.SampleFrames.Count; t++)
+                if (missing[next] > 0)
                 {
-                    if (clip.SampleFrames[t] >= decoded) frame.CopyTo(buffers[next].AsSpan(t * frameBytes));
+                    logger.LogWarning("{File}: {Decoded} frames decoded, fewer than probed; clip {Index} repeats the last frame",
+                        job.SourcePath, decoded, job.Clips[next].Index);
+                    var clip = job.Clips[next];
+                    buffers[next] ??= new byte[job.FramesPerClip * frameBytes];
+                    for (var t = 0; t < clip.SampleFrames.Count; t++)
+                    {
+                        if (clip.SampleFrames[t] >= decoded) frame.CopyTo(buffers[next].AsSpan(t * frameBytes));
+                    }
+                    missing[next] = 0;
                 }
-                missing[next] = 0;
                 await EmitAsync(next);
             }
 

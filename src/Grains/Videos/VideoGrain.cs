@@ -246,8 +246,10 @@ public sealed class VideoGrain(
     private async Task PublishAsync(VideoClipState clip, CancellationToken cancellationToken)
     {
         var frames = new ClipFrames(clip.FramesPath, FrameElementType.UInt8, S.FramesPerClip, _options.FrameHeight, _options.FrameWidth);
+        // Not cancelled half-way by a stopping ingest: a publish is short, and one cut off would only be repeated.
+        cancellationToken.ThrowIfCancellationRequested();
         await publisher.PublishAsync(new AnalyzeClip(
-            VideoId, clip.ClipId, clip.Index, clip.StartSeconds, clip.EndSeconds, frames, S.Request!.Questions, null), cancellationToken);
+            VideoId, clip.ClipId, clip.Index, clip.StartSeconds, clip.EndSeconds, frames, S.Request!.Questions, null), CancellationToken.None);
         // Persisted by the next checkpoint; until then a lost silo publishes it again, which is harmless.
         clip.Published = true;
     }
