@@ -70,8 +70,8 @@ public sealed class VideoCocaPredictor
         var answers = questions.Select(q => _generator.Greedy(visual.Tokens, _tokenizer.EncodeWords(q), maxTokens)).ToList();
 
         var batch = (int)frames.shape[0];
-        var probs = probabilities.data<float>().ToArray();
-        var embedded = embeddings.data<float>().ToArray();
+        var probs = probabilities.cpu().data<float>().ToArray();
+        var embedded = embeddings.cpu().data<float>().ToArray();
         var labelCount = _labels.Actions.Count;
         var dim = (int)embeddings.shape[1];
         var results = new List<ClipPrediction>(batch);

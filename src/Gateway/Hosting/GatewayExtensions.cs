@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using VideoCoca.Gateway.Cluster;
+using VideoCoca.Gateway.Health;
+using VideoCoca.Gateway.Uploads;
+using VideoCoca.Gateway.Videos;
+using VideoCoca.Messaging.Hosting;
+using VideoCoca.Persistence.Hosting;
+
+namespace VideoCoca.Gateway.Hosting;
+
+public static class GatewayExtensions
+{
+    private const string ReadyTag = "ready";
+
+    /// <summary>
+    /// The gateway's services: options (Gateway, Orleans, Postgres, RabbitMq sections), the results database,
+    /// the Orleans client (connected in the background), the upload probe, health checks, ProblemDetails, OpenAPI;
+    /// and where Kestrel listens (ASPNETCORE_URLS or --urls when given, else Gateway:Url).
+    /// </summary>
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName))
+            .Validate(o => o.MaxUploadBytes > 0, "Gateway:MaxUploadBytes must be positive")
+            .Validate(o => o.MaxDurationSeconds > 0, "Gateway:MaxDurationSeconds must be positive")
+            .ValidateOnStart();
+        services.AddOptions<OrleansClusterOptions>().Bind(configuration.GetSection(OrleansClusterOptions.SectionName));
+        services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.SectionName))
+            .PostConfigure(o => o.Url = RabbitMqOptions.Resolve(o.Url));
+        services.AddResultsDatabase(configuration);
+
+        services.AddSingleton<ClusterClientHost>();
+        services.AddHostedService(provider => provider.GetRequiredService<ClusterClientHost>());
+        services.AddSingleton<IVideoGrains, OrleansVideoGrains>();
+        services.AddSingleton<VideoProbe>();
+
+        services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
+            .AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(8))
+            .AddCheck<OrleansClusterHealthCheck>("orleans", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(8));
+        services.AddProblemDetails();
+        services.AddOpenApi();
+
+        if (string.IsNullOrWhiteSpace(configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            var url = configuration[$"{GatewayOptions.SectionName}:{nameof(GatewayOptions.Url)}"];
+            builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(url) ? new GatewayOptions().Url : url);
+        }
+        return builder;
+    }
+
+    /// <summary>The gateway's endpoints: the video API, health (live, ready) and the OpenAPI document.</summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteHealthAsync });
+        app.MapUploadEndpoints();
+        app.MapVideoEndpoints();
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }));
+    }
+}
+
+/// <summary>The gateway application, built the same way by Program.cs and by tests.</summary>
+public static class GatewayApp
+{
+    /// <param name="args">Command-line arguments (also configuration: --Gateway:MaxUploadBytes=...).</param>
+    /// <param name="configure">Changes to the builder after the gateway's own wiring (tests replace services here).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(GatewayApp).Assembly.GetName().Name,
+        });
+        builder.AddGateway();
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.MapGateway();
+        return app;
+    }
+}

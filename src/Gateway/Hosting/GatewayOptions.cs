@@ -1,0 +1,87 @@
+namespace VideoCoca.Gateway.Hosting;
+
+/// <summary>The <c>Gateway</c> configuration section: where it listens, where uploads go, what it accepts, and upload defaults.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>Read when the section sets no blob root.</summary>
+    public const string BlobRootVariable = "VCP_BLOB_ROOT";
+
+    /// <summary>The platform's state folder; blobs go under its <c>blobs</c> folder when no blob root is set.</summary>
+    public const string HomeVariable = "VCP_HOME";
+
+    /// <summary>The shapes world's three questions, asked of every clip unless the upload names its own.</summary>
+    public static readonly string[] WorldQuestions =
+        ["what color is the square?", "which way is the square moving?", "how big is the square?"];
+
+    /// <summary>Where the gateway listens when ASPNETCORE_URLS (or --urls) says nothing.</summary>
+    public string Url { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>Blob storage (a local folder); empty for VCP_BLOB_ROOT, else VCP_HOME/blobs, else .vcp/blobs in the repository.</summary>
+    public string BlobRoot { get; set; } = "";
+
+    /// <summary>The largest upload accepted, in bytes (2 GiB by default).</summary>
+    public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>The longest video accepted, in seconds.</summary>
+    public double MaxDurationSeconds { get; set; } = 3600;
+
+    /// <summary>Clip length when the upload gives none, in seconds.</summary>
+    public double DefaultClipLengthSeconds { get; set; } = 4;
+
+    /// <summary>Overlap of consecutive clips when the upload gives none, in seconds.</summary>
+    public double DefaultOverlapSeconds { get; set; }
+
+    /// <summary>Frames sampled per clip when the upload gives none.</summary>
+    public int DefaultFramesPerClip { get; set; } = 8;
+
+    /// <summary>Questions asked of every clip when the upload gives none.</summary>
+    public string[] DefaultQuestions { get; set; } = [.. WorldQuestions];
+
+    /// <summary>How long the synchronous probe of an upload may take before it is refused.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The configured blob root, else the environment's, else the repository's .vcp/blobs.</summary>
+    public static string ResolveBlobRoot(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return Path.GetFullPath(configured);
+        }
+        var fromEnvironment = Environment.GetEnvironmentVariable(BlobRootVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return Path.GetFullPath(fromEnvironment);
+        }
+        var home = Environment.GetEnvironmentVariable(HomeVariable);
+        if (!string.IsNullOrWhiteSpace(home))
+        {
+            return Path.GetFullPath(Path.Combine(home, "blobs"));
+        }
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "VideoCocaPlatform.sln")))
+            {
+                return Path.Combine(directory.FullName, ".vcp", "blobs");
+            }
+        }
+        return Path.GetFullPath(Path.Combine(".vcp", "blobs"));
+    }
+}
+
+/// <summary>The <c>Orleans</c> configuration section: the cluster the gateway's client joins (the silo's values).</summary>
+public sealed class OrleansClusterOptions
+{
+    public const string SectionName = "Orleans";
+
+    public string ClusterId { get; set; } = "vcp";
+
+    public string ServiceId { get; set; } = "videococa";
+
+    /// <summary>The membership table's database; empty for the Postgres section's.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>How long to wait between attempts to reach the cluster.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,3 @@
+using VideoCoca.Gateway.Hosting;
+
+await GatewayApp.Build(args).RunAsync();

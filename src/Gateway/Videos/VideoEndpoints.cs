@@ -1,0 +1,180 @@
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VideoCoca.Contracts.Api;
+using VideoCoca.Gateway.Cluster;
+using VideoCoca.Gateway.Hosting;
+using VideoCoca.Gateway.Uploads;
+using VideoCoca.Persistence;
+using VideoCoca.Persistence.Entities;
+using ClipResultDto = VideoCoca.Contracts.Api.ClipResult;
+
+namespace VideoCoca.Gateway.Videos;
+
+/// <summary>Reading and deleting videos: status, pages of videos, clip results, thumbnails.</summary>
+public static class VideoEndpoints
+{
+    public const int MaxPageSize = 100;
+
+    public static void MapVideoEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var videos = routes.MapGroup("/api/videos");
+        videos.MapGet("/", ListAsync).WithName("ListVideos").WithSummary("Videos, newest first, a page at a time.")
+            .Produces<VideoPage>().ProducesValidationProblem();
+        videos.MapGet("/{id}", GetAsync).WithName("GetVideo").WithSummary("A video's state and progress.")
+            .Produces<VideoStatus>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        videos.MapGet("/{id}/clips", ClipsAsync).WithName("GetVideoClips").WithSummary("Each analysed clip's time range, caption, labels, answers and thumbnail.")
+            .Produces<IReadOnlyList<ClipResultDto>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        videos.MapGet("/{id}/clips/{index:int}/thumbnail", ThumbnailAsync).WithName("GetClipThumbnail").WithSummary("A clip's thumbnail image.")
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
+        videos.MapDelete("/{id}", DeleteAsync).WithName("DeleteVideo").WithSummary("Stops a video's work and removes its files and results.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    {
+        if (!TryPositive(request.Query, "page", 1, int.MaxValue, out var page))
+        {
+            return Invalid("page", "page must be a whole number from 1");
+        }
+        if (!TryPositive(request.Query, "page_size", 20, MaxPageSize, out var pageSize))
+        {
+            return Invalid("page_size", $"page_size must be a whole number between 1 and {MaxPageSize}");
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var total = await db.Videos.CountAsync(cancellationToken);
+        var rows = await db.Videos.AsNoTracking().OrderByDescending(v => v.CreatedAt).ThenBy(v => v.Id)
+            .Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue)).Take(pageSize).ToListAsync(cancellationToken);
+        return Results.Ok(new VideoPage(rows.Select(ToStatus).ToList(), page, pageSize, total));
+    }
+
+    private static async Task<IResult> GetAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var videoId))
+        {
+            return MalformedId(id);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var video = await db.Videos.AsNoTracking().FirstOrDefaultAsync(v => v.Id == videoId, cancellationToken);
+        return video is null ? UnknownVideo(videoId) : Results.Ok(ToStatus(video));
+    }
+
+    private static async Task<IResult> ClipsAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var videoId))
+        {
+            return MalformedId(id);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
+        {
+            return UnknownVideo(videoId);
+        }
+        var clips = await db.Clips.AsNoTracking().Where(c => c.VideoId == videoId).OrderBy(c => c.Index).ToListAsync(cancellationToken);
+        var clipIds = clips.Select(c => c.Id).ToList();
+        var results = await db.ClipResults.AsNoTracking()
+            .Where(r => clipIds.Contains(r.ClipId))
+            .Include(r => r.ModelVersion).Include(r => r.Labels).Include(r => r.Answers)
+            .AsSplitQuery()
+            .ToListAsync(cancellationToken);
+        // The newest model version's results per clip.
+        var latest = results.GroupBy(r => r.ClipId).ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.CreatedAt).First());
+        var list = new List<ClipResultDto>();
+        foreach (var clip in clips)
+        {
+            if (!latest.TryGetValue(clip.Id, out var result))
+            {
+                continue;
+            }
+            list.Add(new ClipResultDto
+            {
+                ClipId = clip.Id,
+                Index = clip.Index,
+                StartSeconds = clip.StartSeconds,
+                EndSeconds = clip.EndSeconds,
+                Caption = result.Caption,
+                Labels = result.Labels.OrderBy(l => l.Rank).Select(l => new LabelResult { Label = l.Label, Confidence = l.Confidence }).ToList(),
+                Answers = result.Answers.OrderBy(a => a.Question, StringComparer.Ordinal).Select(a => new AnswerResult { Question = a.Question, Answer = a.Answer }).ToList(),
+                ModelVersion = result.ModelVersion?.Name ?? "",
+                ThumbnailUrl = clip.ThumbnailPath is null ? null : $"/api/videos/{videoId}/clips/{clip.Index}/thumbnail",
+            });
+        }
+        return Results.Ok(list);
+    }
+
+    private static async Task<IResult> ThumbnailAsync(
+        string id, int index, IDbContextFactory<ResultsDbContext> contexts, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var videoId))
+        {
+            return MalformedId(id);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var path = await db.Clips.AsNoTracking().Where(c => c.VideoId == videoId && c.Index == index)
+            .Select(c => c.ThumbnailPath).FirstOrDefaultAsync(cancellationToken);
+        var blobRoot = GatewayOptions.ResolveBlobRoot(options.Value.BlobRoot);
+        var full = path is null ? null : Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(blobRoot, path));
+        // Only files inside blob storage are served.
+        if (full is null || !full.StartsWith(blobRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full))
+        {
+            return UploadEndpoints.Problem(StatusCodes.Status404NotFound, "No thumbnail", $"clip {index} of video {videoId} has no thumbnail");
+        }
+        var contentType = new FileExtensionContentTypeProvider().TryGetContentType(full, out var type) ? type : "application/octet-stream";
+        return Results.File(full, contentType);
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, IDbContextFactory<ResultsDbContext> contexts, IVideoGrains grains, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var videoId))
+        {
+            return MalformedId(id);
+        }
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
+            {
+                return UnknownVideo(videoId);
+            }
+        }
+        try
+        {
+            await grains.DeleteAsync(videoId);
+        }
+        catch (ClusterUnavailableException e)
+        {
+            return UploadEndpoints.Problem(StatusCodes.Status503ServiceUnavailable, "Processing unavailable", e.Message);
+        }
+        return Results.NoContent();
+    }
+
+    internal static VideoStatus ToStatus(Video video) => new()
+    {
+        VideoId = video.Id,
+        FileName = video.FileName,
+        State = video.State,
+        Progress = new VideoProgress { Done = video.ClipsDone + video.ClipsFailed, Total = video.ClipsTotal, Failed = video.ClipsFailed },
+        Error = video.Error,
+        DurationSeconds = video.DurationSeconds,
+        CreatedAt = video.CreatedAt,
+        UpdatedAt = video.UpdatedAt,
+    };
+
+    private static bool TryPositive(IQueryCollection query, string field, int fallback, int max, out int value)
+    {
+        value = fallback;
+        return !query.ContainsKey(field)
+            || (int.TryParse(query[field].ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value)
+                && value >= 1 && value <= max);
+    }
+
+    private static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid query parameter");
+
+    private static IResult MalformedId(string id) =>
+        UploadEndpoints.Problem(StatusCodes.Status400BadRequest, "Malformed video id", $"'{Truncate(id)}' is not a video id (a GUID)");
+
+    private static IResult UnknownVideo(Guid id) =>
+        UploadEndpoints.Problem(StatusCodes.Status404NotFound, "Unknown video", $"there is no video {id}");
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
+}

@@ -1,0 +1,46 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using VideoCoca.GpuWorkers.Hosting;
+
+namespace VideoCoca.GpuWorkers.Analysis;
+
+/// <summary>
+/// The worker's queue: batches of up to <see cref="WorkerOptions.BatchSize"/> clips or whatever arrived within
+/// <see cref="WorkerOptions.BatchTimeLimit"/>, one batch at a time (one forward pass at a time per worker),
+/// enough prefetch to fill the next batch while one runs, a small immediate retry, and the poison check.
+/// </summary>
+public sealed class AnalyzeClipBatchConsumerDefinition : ConsumerDefinition<AnalyzeClipBatchConsumer>
+{
+    private readonly WorkerOptions _options;
+
+    public AnalyzeClipBatchConsumerDefinition(IOptions<WorkerOptions> options)
+    {
+        _options = options.Value;
+        EndpointName = _options.QueueName;
+        // Every message of a batch is in flight until the batch completes, so the endpoint must hold a whole batch.
+        ConcurrentMessageLimit = _options.BatchSize;
+        Endpoint(endpoint =>
+        {
+            endpoint.PrefetchCount = _options.BatchSize * 2;
+            endpoint.Temporary = _options.TemporaryQueue;
+        });
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<AnalyzeClipBatchConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        if (_options.RetryLimit > 0)
+        {
+            endpointConfigurator.UseMessageRetry(retry => retry.Immediate(_options.RetryLimit));
+        }
+        endpointConfigurator.UseConsumeFilter(typeof(AnalyzeClipValidationFilter<>), context);
+        consumerConfigurator.Options<BatchOptions>(batch =>
+        {
+            batch.MessageLimit = _options.BatchSize;
+            batch.TimeLimit = _options.BatchTimeLimit;
+            batch.ConcurrencyLimit = 1;
+        });
+    }
+}

@@ -1,0 +1,50 @@
+namespace VideoCoca.GpuWorkers.Hosting;
+
+/// <summary>The <c>Worker</c> configuration section: which model a worker runs, and how it batches clips.</summary>
+public sealed class WorkerOptions
+{
+    public const string SectionName = "Worker";
+
+    /// <summary>The model folder (model.safetensors, config.json, tokenizer.json, labels.json); relative paths are taken from the repository root when found, else the working folder.</summary>
+    public string ModelPath { get; set; } = "models/world-tiny";
+
+    /// <summary>The name results are stored under; empty for the model's config name and a short checksum of its weights.</summary>
+    public string ModelVersion { get; set; } = "";
+
+    /// <summary>At most this many clips go through one forward pass.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>How long a batch waits to fill before it runs anyway.</summary>
+    public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Labels stored per clip, best first.</summary>
+    public int TopLabels { get; set; } = 3;
+
+    /// <summary>auto (CUDA when available, else CPU), cpu or cuda.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Threads torch uses on the CPU; 0 leaves torch's default.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>The queue the worker consumes; every worker of a deployment shares it.</summary>
+    public string QueueName { get; set; } = "analyze-clip";
+
+    /// <summary>Makes the queue auto-delete when the worker stops (tests).</summary>
+    public bool TemporaryQueue { get; set; }
+
+    /// <summary>Immediate retries of a failing message before it goes to the error queue.</summary>
+    public int RetryLimit { get; set; } = 2;
+
+    /// <summary>Checks the values; the worker refuses to start on a bad one.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath)) yield return "Worker:ModelPath must name a model folder";
+        if (BatchSize is < 1 or > 1024) yield return "Worker:BatchSize must be between 1 and 1024";
+        if (BatchTimeLimit <= TimeSpan.Zero) yield return "Worker:BatchTimeLimit must be positive";
+        if (TopLabels < 1) yield return "Worker:TopLabels must be at least 1";
+        if (Device is not ("auto" or "cpu" or "cuda")) yield return "Worker:Device must be auto, cpu or cuda";
+        if (Threads < 0) yield return "Worker:Threads must be 0 (torch's default) or more";
+        if (string.IsNullOrWhiteSpace(QueueName)) yield return "Worker:QueueName must not be empty";
+        if (RetryLimit < 0) yield return "Worker:RetryLimit must be 0 or more";
+    }
+}

@@ -1,0 +1,54 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using VideoCoca.GpuWorkers.Analysis;
+using VideoCoca.GpuWorkers.Model;
+using VideoCoca.Messaging.Hosting;
+using VideoCoca.Persistence.Hosting;
+
+namespace VideoCoca.GpuWorkers.Hosting;
+
+public static class WorkerServiceCollectionExtensions
+{
+    /// <summary>
+    /// The worker: <see cref="WorkerOptions"/> from the <c>Worker</c> section, the results database, the model
+    /// (loaded and its version registered before the bus starts), and the AnalyzeClip batch consumer.
+    /// </summary>
+    public static IServiceCollection AddGpuWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WorkerOptions>()
+            .Bind(configuration.GetSection(WorkerOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.AddResultsDatabase(configuration);
+        services.AddSingleton<ModelRuntime>();
+        services.AddSingleton<ClipResultWriter>();
+        // Registered before the bus's hosted service, so it runs first.
+        services.AddHostedService<ModelStartup>();
+        services.AddPlatformMessaging(configuration, bus =>
+            bus.AddConsumer<AnalyzeClipBatchConsumer, AnalyzeClipBatchConsumerDefinition>());
+        return services;
+    }
+}
+
+/// <summary>The worker host, built the same way by Program.cs and by tests.</summary>
+public static class WorkerHost
+{
+    public static HostApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Services.AddGpuWorker(builder.Configuration);
+        return builder;
+    }
+}
+
+internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        var errors = options.Validate().ToList();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

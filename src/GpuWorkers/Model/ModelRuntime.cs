@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VideoCoca.Checkpoints;
+using VideoCoca.Configuration;
+using VideoCoca.GpuWorkers.Hosting;
+using VideoCoca.Inference;
+using VideoCoca.Preprocessing;
+using static TorchSharp.torch;
+
+namespace VideoCoca.GpuWorkers.Model;
+
+/// <summary>
+/// The model one worker runs: loaded once on the chosen device, with its predictor, its input normaliser and
+/// the name its results are stored under. Only one forward pass runs at a time (the consumer's batch
+/// concurrency is 1); <see cref="Gate"/> makes sure of it.
+/// </summary>
+public sealed class ModelRuntime
+{
+    private readonly ILogger<ModelRuntime> _logger;
+    private readonly WorkerOptions _options;
+    private VideoCocaPredictor? _predictor;
+    private FrameNormalizer? _normalizer;
+    private ModelConfig? _config;
+
+    public ModelRuntime(IOptions<WorkerOptions> options, ILogger<ModelRuntime> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>One forward pass at a time.</summary>
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    public VideoCocaPredictor Predictor => _predictor ?? throw NotLoaded();
+
+    public FrameNormalizer Normalizer => _normalizer ?? throw NotLoaded();
+
+    public ModelConfig Config => _config ?? throw NotLoaded();
+
+    /// <summary>The registered name results are stored under.</summary>
+    public string VersionName { get; private set; } = "";
+
+    /// <summary>"sha256:..." of the weights file.</summary>
+    public string Checksum { get; private set; } = "";
+
+    /// <summary>The model_versions row's id, once registered.</summary>
+    public int VersionId { get; internal set; }
+
+    /// <summary>cpu or cuda.</summary>
+    public string DeviceName { get; private set; } = "cpu";
+
+    /// <summary>Where the model folder is, the configured path resolved.</summary>
+    public string Folder { get; private set; } = "";
+
+    /// <summary>Loads the model folder onto the configured device and names its version.</summary>
+    public void Load()
+    {
+        Folder = ResolveFolder(_options.ModelPath);
+        var cuda = cuda_is_available();
+        DeviceName = _options.Device switch
+        {
+            "cuda" when !cuda => throw new InvalidOperationException("Worker:Device is cuda but torch finds no CUDA device"),
+            "cuda" => "cuda",
+            "cpu" => "cpu",
+            _ => cuda ? "cuda" : "cpu",
+        };
+        if (_options.Threads > 0)
+        {
+            set_num_threads(_options.Threads);
+        }
+        // Every tensor the library makes (weights, token ids, inputs) lands on the chosen device.
+        set_default_device(DeviceName == "cuda" ? CUDA : CPU);
+        var weights = Path.Combine(Folder, ModelCheckpoint.WeightsFile);
+        Checksum = "sha256:" + HashFile(weights);
+        var loaded = ModelCheckpoint.Load(Folder);
+        _config = loaded.Model.Config;
+        _predictor = new VideoCocaPredictor(loaded);
+        _normalizer = new FrameNormalizer(_config.Preprocess);
+        VersionName = string.IsNullOrWhiteSpace(_options.ModelVersion)
+            ? $"{_config.Name}-{Checksum["sha256:".Length..][..12]}"
+            : _options.ModelVersion.Trim();
+        _logger.LogInformation(
+            "Model {Version} ({Checksum}) loaded from {Folder} on {Device}: {Frames} frames of {Height}x{Width}, {Labels} labels",
+            VersionName, Checksum, Folder, DeviceName, _config.Video.Frames, _config.Vision.ImageHeight, _config.Vision.ImageWidth,
+            loaded.Labels.Actions.Count);
+    }
+
+    /// <summary>The configured folder as given when it exists, else under the repository root when one is found above the binaries.</summary>
+    public static string ResolveFolder(string configured)
+    {
+        if (Path.IsPathRooted(configured) || Directory.Exists(configured))
+        {
+            return Path.GetFullPath(configured);
+        }
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "VideoCocaPlatform.sln")))
+            {
+                return Path.Combine(directory.FullName, configured);
+            }
+        }
+        return Path.GetFullPath(configured);
+    }
+
+    private static string HashFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"the model's weights are missing: {path}", path);
+        }
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static InvalidOperationException NotLoaded() => new("The model is not loaded yet.");
+}

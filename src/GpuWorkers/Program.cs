@@ -1,0 +1,4 @@
+using Microsoft.Extensions.Hosting;
+using VideoCoca.GpuWorkers.Hosting;
+
+await WorkerHost.CreateBuilder(args).Build().RunAsync();
