@@ -9,7 +9,8 @@ work=${2:-$root/.vcp/train}
 mkdir -p "$work"
 "$root/vcp" model train --out "$work/image" --size tiny --stage image --steps 200 --batch-size 64 --lr 1e-3 --warmup 25 --seed 1
 "$root/vcp" model train --out "$work/video" --init "$work/image" --stage video --tuning full --adaptation attentional-pooler \
-  --temporal-embedding true --temporal-placement encoder-input --steps 1200 --batch-size 32 --lr 2e-3 --warmup 50 --seed 2 --checkpoint-every 300
+  --temporal-embedding true --temporal-placement encoder-input --adaptation-lr-scale 1 \
+  --steps 1400 --batch-size 32 --lr 1e-3 --warmup 50 --seed 2 --checkpoint-every 350
 rm -rf "$out" && mkdir -p "$out"
 # The shipped folder holds what inference needs; the optimizer state stays in the work folder.
 cp "$work/video/"{model.safetensors,config.json,tokenizer.json,labels.json} "$out/"

@@ -9,10 +9,12 @@ public static class CliApplication
     {
         var root = new RootCommand("vcp: the VideoCoCa Platform's command line")
         {
+            DemoCommand.Create(),
             WorldCommands.Create(),
             ModelCommands.Create(),
-            DemoCommand.Create(),
+            BenchGroup.Create(),
         };
+        foreach (var command in PlatformCommands.Create()) root.Subcommands.Add(command);
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using VideoCoca.Checkpoints;
 using VideoCoca.Cli.Console;
+using VideoCoca.Cli.Platform;
 using VideoCoca.Inference;
 using VideoCoca.Media;
 using VideoCoca.World;
@@ -14,7 +15,8 @@ public static class DemoCommand
     {
         var model = new Option<DirectoryInfo>("--model") { Description = "model folder", DefaultValueFactory = _ => new DirectoryInfo(DefaultModel()) };
         var seed = new Option<int?>("--seed") { Description = "seed of the demo video (default: a new one each run)" };
-        var command = new Command("demo", "make a three-scene world video, caption each 4-second clip, print the results") { model, seed };
+        var offline = new Option<bool>("--offline") { Description = "run the model in this process instead of through the platform's services" };
+        var command = new Command("demo", "bring the platform up, upload a three-scene world video, print each 4-second clip's caption, label and answers") { model, seed, offline };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             var videoSeed = parse.GetValue(seed) ?? Random.Shared.Next(1, 100000);
@@ -24,6 +26,25 @@ public static class DemoCommand
             var video = Path.Combine(folder, "clip000.mp4");
             var truth = SceneTruth(folder);
             System.Console.WriteLine($"demo video: {video} (3 scenes of 4 s, seed {videoSeed})");
+            if (!parse.GetValue(offline))
+            {
+                await PlatformCommands.RunPlatformScript("up", cancellationToken);
+                using var client = new GatewayClient(GatewayClient.DefaultAddress);
+                var id = await client.UploadAsync(video, new GatewayClient.UploadOptions(ClipGeometry.Reference.Duration, 0, null, []), cancellationToken);
+                System.Console.WriteLine($"uploaded as video {id}");
+                var status = await PlatformCommands.WaitAsync(client, id, cancellationToken);
+                System.Console.WriteLine($"{status.State}: {status.Progress.Done}/{status.Progress.Total} clips{(status.Error is null ? "" : $" ({status.Error})")}");
+                var results = (await client.GetClipsAsync(id, cancellationToken)).OrderBy(c => c.Index).ToList();
+                for (var i = 0; i < results.Count; i++)
+                {
+                    System.Console.WriteLine();
+                    PlatformCommands.PrintClips([results[i]]);
+                    if (i < truth.Count) System.Console.WriteLine($"  truth:  {truth[i]}");
+                }
+                System.Console.WriteLine();
+                System.Console.WriteLine("the platform keeps running (./vcp down stops it); the API is at " + GatewayClient.DefaultAddress);
+                return status.State == Contracts.Api.VideoState.Failed ? CommandRunner.Failure : 0;
+            }
 
             var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
             var loader = new ClipLoader(loaded.Model.Config);

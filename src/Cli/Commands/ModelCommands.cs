@@ -16,7 +16,7 @@ public static class ModelCommands
 {
     public static Command Create() => new("model", "train, evaluate, run and measure VideoCoCa models")
     {
-        Train(), Eval(), Caption(), BenchCommand.Create(),
+        Train(), Eval(), Caption(), BenchCommand.Create(), TokenizeCommand.Create(), Import(),
     };
 
     private static Command Train()
@@ -167,18 +167,45 @@ public static class ModelCommands
     private static Command Caption()
     {
         var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "model folder" };
+        var bpe = new Option<FileInfo?>("--bpe") { Description = "CLIP's BPE merges file, instead of the folder's tokenizer.json (open_clip weights)" };
         var length = new Option<double>("--clip-length") { Description = "seconds per clip", DefaultValueFactory = _ => 4 };
         var video = new Argument<FileInfo>("video") { Description = "video file" };
-        var command = new Command("caption", "print one caption per clip of a video") { model, length, video };
+        var generation = new GenerationCliOptions();
+        var command = new Command("caption", "print one caption per clip of a video") { model, bpe, length, video };
+        generation.AddTo(command);
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
-            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
+            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName, bpePath: parse.GetValue(bpe)?.FullName);
+            var options = generation.Read(parse, loaded.Model.Config.Text.ContextLength);
+            TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
             var loader = new ClipLoader(loaded.Model.Config);
             var clips = await loader.LoadAsync(parse.GetValue(video)!.FullName, parse.GetValue(length), cancellationToken: cancellationToken);
-            var predictions = new VideoCocaPredictor(loaded).Predict(loader.ToBatch(clips), []);
+            var predictions = new VideoCocaPredictor(loaded, options).Predict(loader.ToBatch(clips), []);
             for (var i = 0; i < clips.Count; i++)
                 System.Console.WriteLine($"{Timecode(clips[i].Start)}-{Timecode(clips[i].End)}  {predictions[i].Caption}");
             return 0;
+        });
+        return command;
+    }
+
+    private static Command Import()
+    {
+        var weights = new Option<FileInfo>("--weights") { Required = true, Description = "open_clip CoCa weights saved as safetensors (see docs/pretrained.md)" };
+        var size = new Option<string>("--size") { Description = $"the weights' model: {string.Join(", ", ModelCheckpoint.ImportableSizes)}", DefaultValueFactory = _ => ModelSizes.CocaViTB32 };
+        var bpe = new Option<FileInfo>("--bpe") { Required = true, Description = "CLIP's BPE merges file (bpe_simple_vocab_16e6.txt.gz), copied into the folder" };
+        var labels = new Option<FileInfo?>("--labels") { Description = "labels.json: the actions to classify clips into and the default questions" };
+        var output = new Option<DirectoryInfo>("--out") { Required = true, Description = "model folder to write" };
+        var command = new Command("import", "make a model folder of open_clip CoCa weights: checks every key and shape, then copies the weights and the vocabulary")
+        {
+            weights, size, bpe, labels, output,
+        };
+        command.SetGuardedAction((parse, _) =>
+        {
+            var labelSet = parse.GetValue(labels) is { } file ? LabelSet.FromJson(File.ReadAllText(file.FullName)) : null;
+            var folder = parse.GetValue(output)!.FullName;
+            var config = ModelCheckpoint.Import(parse.GetValue(weights)!.FullName, parse.GetValue(size)!, parse.GetValue(bpe)!.FullName, folder, labelSet);
+            System.Console.WriteLine($"imported {config.Name} into {folder}");
+            return Task.FromResult(0);
         });
         return command;
     }

@@ -12,11 +12,13 @@ namespace VideoCoca.Checkpoints;
 public sealed record TrainingState(int Step, TrainingOptions Options);
 
 /// <summary>A loaded model with everything inference needs beside its weights.</summary>
-public sealed record LoadedModel(VideoCocaModel Model, WordTokenizer Tokenizer, LabelSet Labels, string Folder);
+public sealed record LoadedModel(VideoCocaModel Model, ITextTokenizer Tokenizer, LabelSet Labels, string Folder);
 
 /// <summary>
-/// A model folder: <c>model.safetensors</c> (weights, open_clip's names), <c>config.json</c>, <c>tokenizer.json</c>,
-/// <c>labels.json</c> (actions and default questions), and, while training, <c>training/</c> with the optimizer's state.
+/// A model folder: <c>model.safetensors</c> (weights, open_clip's names), <c>config.json</c>, <c>tokenizer.json</c>
+/// (a word vocabulary, or the path of CLIP's BPE merges file: see <see cref="TokenizerFiles"/>), <c>labels.json</c>
+/// (actions and default questions), and, while training, <c>training/</c> with the optimizer's state. open_clip's
+/// CoCa weights, saved as safetensors, are such a folder once <see cref="Import"/> adds the rest.
 /// </summary>
 public static class ModelCheckpoint
 {
@@ -28,13 +30,13 @@ public static class ModelCheckpoint
     private const string OptimizerFile = "optimizer.bin";
     private const string StateFile = "state.json";
 
-    public static void Save(string folder, VideoCocaModel model, WordTokenizer tokenizer, LabelSet labels)
+    public static void Save(string folder, VideoCocaModel model, ITextTokenizer tokenizer, LabelSet labels)
     {
         Directory.CreateDirectory(folder);
         var tensors = model.state_dict().Select(p => new KeyValuePair<string, Tensor>(p.Key, p.Value));
         SafeTensors.Save(Path.Combine(folder, WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt", ["model"] = model.Config.Name });
         File.WriteAllText(Path.Combine(folder, ConfigFile), model.Config.ToJson());
-        File.WriteAllText(Path.Combine(folder, TokenizerFile), tokenizer.ToJson());
+        TokenizerFiles.Save(folder, tokenizer);
         File.WriteAllText(Path.Combine(folder, LabelsFile), labels.ToJson());
     }
 
@@ -70,25 +72,41 @@ public static class ModelCheckpoint
     }
 
     /// <summary>Loads a model folder, checking every weight against the configuration's shapes.</summary>
-    public static LoadedModel Load(string folder, ModelConfig? expected = null)
+    /// <param name="bpePath">CLIP's BPE merges file, used instead of the folder's tokenizer.json.</param>
+    public static LoadedModel Load(string folder, ModelConfig? expected = null, string? bpePath = null)
     {
         var config = ReadConfig(folder);
         if (expected is not null && (expected with { Name = config.Name }).ToJson() != config.ToJson())
             throw new UserInputException($"{folder} holds a '{config.Name}' model of other shapes than the one asked for");
+        var tokenizer = TokenizerFiles.Load(folder, bpePath);
+        if (tokenizer.VocabularySize > config.Text.VocabularySize)
+            throw new UserInputException($"{folder}: the tokenizer has {tokenizer.VocabularySize} ids but the model only {config.Text.VocabularySize}");
         var model = new VideoCocaModel(config);
         LoadWeights(model, Path.Combine(folder, WeightsFile));
-        var tokenizerPath = Path.Combine(folder, TokenizerFile);
-        if (!File.Exists(tokenizerPath)) throw new UserInputException($"{folder} has no {TokenizerFile}");
-        var tokenizer = WordTokenizer.FromJson(File.ReadAllText(tokenizerPath));
         var labelsPath = Path.Combine(folder, LabelsFile);
         var labels = File.Exists(labelsPath) ? LabelSet.FromJson(File.ReadAllText(labelsPath)) : LabelSet.World();
         return new LoadedModel(model, tokenizer, labels, folder);
     }
 
-    /// <summary>Copies weights into <paramref name="model"/>; any missing, extra or misshapen tensor is an error naming it.</summary>
+    /// <summary>
+    /// Copies weights into <paramref name="model"/>, strictly: the first missing, misshapen or extra tensor (in that
+    /// order of checks), or a damaged or truncated file, is an error naming it.
+    /// </summary>
     public static void LoadWeights(VideoCocaModel model, string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"weights file is missing: {path}");
+        try
+        {
+            CopyWeights(model, path);
+        }
+        catch (SafeTensorsFormatException e)
+        {
+            throw new UserInputException(e.Message, e);
+        }
+    }
+
+    private static void CopyWeights(VideoCocaModel model, string path)
+    {
         using var file = SafeTensors.Open(path);
         var expected = model.state_dict();
         var present = file.Entries.ToDictionary(e => e.Name);
@@ -108,4 +126,52 @@ public static class ModelCheckpoint
             target.copy_(source);
         }
     }
+
+    /// <summary>The open_clip CoCa sizes whose weights <see cref="Import"/> takes.</summary>
+    public static IReadOnlyList<string> ImportableSizes { get; } = [ModelSizes.CocaViTB32, ModelSizes.CocaViTL14];
+
+    /// <summary>
+    /// Makes a model folder of open_clip CoCa weights saved as safetensors: the size's configuration (open_clip's
+    /// legacy CLS mask, its preprocessing), the weights (checked strictly, then copied), CLIP's BPE merges file
+    /// (copied, named by tokenizer.json) and, when given, a label set. The folder then loads like any other.
+    /// </summary>
+    public static ModelConfig Import(string weightsPath, string size, string bpePath, string folder, LabelSet? labels = null)
+    {
+        if (!ImportableSizes.Contains(size))
+            throw new UserInputException($"'{size}' is not an open_clip CoCa size (known: {string.Join(", ", ImportableSizes)})");
+        return Import(weightsPath, ModelSizes.Get(size), bpePath, folder, labels);
+    }
+
+    /// <summary>As the other overload, for a configuration given whole (the shapes must be those of the weights).</summary>
+    public static ModelConfig Import(string weightsPath, ModelConfig config, string bpePath, string folder, LabelSet? labels = null)
+    {
+        if (!File.Exists(weightsPath)) throw new UserInputException($"no such weights file: {weightsPath}");
+        var tokenizer = TokenizerFiles.LoadClipBpe(bpePath);
+        using (var model = new VideoCocaModel(config))
+        {
+            LoadWeights(model, weightsPath);
+        }
+
+        Directory.CreateDirectory(folder);
+        var weightsTarget = Path.Combine(folder, WeightsFile);
+        CopyWritable(weightsPath, weightsTarget);
+        var mergesTarget = Path.Combine(folder, Path.GetFileName(tokenizer.SourcePath));
+        CopyWritable(tokenizer.SourcePath, mergesTarget);
+        File.WriteAllText(Path.Combine(folder, ConfigFile), config.ToJson());
+        File.WriteAllText(Path.Combine(folder, TokenizerFile), TokenizerFiles.ClipBpeJson(Path.GetFileName(mergesTarget)));
+        if (labels is not null) File.WriteAllText(Path.Combine(folder, LabelsFile), labels.ToJson());
+        return config;
+    }
+
+    /// <summary>Copies a file into the folder as the folder's own: writable, whatever the source's permissions.</summary>
+    private static void CopyWritable(string source, string target)
+    {
+        if (SamePath(source, target)) return;
+        if (File.Exists(target)) File.SetAttributes(target, FileAttributes.Normal);
+        File.Copy(source, target, overwrite: true);
+        File.SetAttributes(target, FileAttributes.Normal);
+    }
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 }

@@ -1,4 +1,5 @@
 using VideoCoca.Checkpoints;
+using VideoCoca.Generation;
 using VideoCoca.Tokenization;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -19,10 +20,14 @@ public sealed class VideoCocaPredictor
     private readonly ITextTokenizer _tokenizer;
     private readonly LabelSet _labels;
     private readonly CaptionGenerator _generator;
+    private readonly GenerationOptions? _captionOptions;
     private readonly Tensor _labelEmbeddings;
 
-    public VideoCocaPredictor(LoadedModel loaded)
+    /// <param name="captionOptions">How captions are generated; null: greedy, up to the model's context.</param>
+    public VideoCocaPredictor(LoadedModel loaded, GenerationOptions? captionOptions = null)
     {
+        captionOptions?.Validate();
+        _captionOptions = captionOptions;
         _model = loaded.Model;
         _model.eval();
         _tokenizer = loaded.Tokenizer;
@@ -59,7 +64,9 @@ public sealed class VideoCocaPredictor
         var embeddings = F.normalize(visual.Pooled, dim: -1);
         var probabilities = F.softmax(_model.ContrastiveScale() * embeddings.matmul(_labelEmbeddings.t()), 1);
         var maxTokens = _model.Config.Text.ContextLength;
-        var captions = _generator.Greedy(visual.Tokens, [], maxTokens);
+        var captions = _captionOptions is null
+            ? _generator.Greedy(visual.Tokens, [], maxTokens)
+            : _generator.Generate(visual.Tokens, [], _captionOptions);
         var answers = questions.Select(q => _generator.Greedy(visual.Tokens, _tokenizer.EncodeWords(q), maxTokens)).ToList();
 
         var batch = (int)frames.shape[0];
@@ -79,5 +86,6 @@ public sealed class VideoCocaPredictor
         return results;
     }
 
-    private string Decode(long[] ids) => _tokenizer.Decode(ids.Select(i => (int)i));
+    // CLIP's decoder leaves a space after every word: trimmed, a caption reads the same from either tokenizer.
+    private string Decode(long[] ids) => _tokenizer.Decode(ids.Select(i => (int)i)).Trim();
 }

@@ -1,6 +1,7 @@
 using FFMpegCore;
 using FFMpegCore.Pipes;
 using VideoCoca.Configuration;
+using VideoCoca.Preprocessing;
 
 namespace VideoCoca.Media;
 
@@ -32,7 +33,7 @@ public static class VideoFrameReader
 
         var filter = resize == ResizeMode.Stretch
             ? $"scale={width}:{height}:flags=area"
-            : $"scale={width}:{height}:force_original_aspect_ratio=increase:flags=bicubic,crop={width}:{height}";
+            : ShortSideCentreCropFilter(stream, width, height);
         using var output = new MemoryStream();
         // -xerror stops at the first decoding error: a truncated or damaged file fails here instead of yielding garbage frames.
         var result = await FFMpegArguments
@@ -47,6 +48,16 @@ public static class VideoFrameReader
             throw new UserInputException($"{path} could not be decoded: {why}");
         }
         return new DecodedVideo(path, width, height, frameRate, frames, output.GetBuffer().AsSpan(0, frames * frameBytes).ToArray());
+    }
+
+    /// <summary>open_clip's resize and centre crop for this stream's picture as ffmpeg shows it (rotation applied).</summary>
+    private static string ShortSideCentreCropFilter(VideoStream stream, int width, int height)
+    {
+        var rotated = Math.Abs(stream.Rotation) % 180 == 90;
+        int shownWidth = (rotated ? stream.Height : stream.Width) ?? 0;
+        int shownHeight = (rotated ? stream.Width : stream.Height) ?? 0;
+        if (shownWidth < 1 || shownHeight < 1) throw new UserInputException("the video stream reports no picture size");
+        return ResizeGeometry.ShortSideCentreCropFilter(shownWidth, shownHeight, width, height);
     }
 
     private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? text;

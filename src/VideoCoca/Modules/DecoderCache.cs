@@ -41,17 +41,48 @@ public sealed class DecoderCache
         return output;
     }
 
+    /// <summary>A self-attention layer's cached keys and values ([rows, heads, positions, headDim]; null before its first step).</summary>
+    public (Tensor? Keys, Tensor? Values) Layer(int layer) => (_keys[layer], _values[layer]);
+
+    /// <summary>Replaces a layer's keys and values: for step code that runs the layer's arithmetic itself.</summary>
+    public void SetLayer(int layer, Tensor keys, Tensor values)
+    {
+        _keys[layer] = keys;
+        _values[layer] = values;
+    }
+
     /// <summary>Keeps the rows given (beam search reorders and prunes hypotheses between steps).</summary>
     public void Select(Tensor rows)
+    {
+        SelectSelfAttention(rows);
+        if (ImageContext is not null)
+        {
+            ImageContext = ImageContext.Select(kv => (kv.Keys.index_select(0, rows), kv.Values.index_select(0, rows))).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Keeps the rows given of the self-attention keys and values only, leaving the image context as it is: for
+    /// reorderings that stay among rows of the same image context (the beams of one clip), which need not copy it.
+    /// </summary>
+    public void SelectSelfAttention(Tensor rows)
     {
         for (var i = 0; i < _keys.Length; i++)
         {
             _keys[i] = _keys[i]?.index_select(0, rows);
             _values[i] = _values[i]?.index_select(0, rows);
         }
-        if (ImageContext is not null)
+    }
+
+    /// <summary>Every tensor the cache holds now: self-attention keys and values, then the image context's.</summary>
+    public IEnumerable<Tensor> Tensors()
+    {
+        foreach (var t in _keys.Concat(_values)) if (t is not null) yield return t;
+        if (ImageContext is null) yield break;
+        foreach (var (keys, values) in ImageContext)
         {
-            ImageContext = ImageContext.Select(kv => (kv.Keys.index_select(0, rows), kv.Values.index_select(0, rows))).ToList();
+            yield return keys;
+            yield return values;
         }
     }
 }

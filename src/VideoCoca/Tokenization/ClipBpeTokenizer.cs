@@ -91,11 +91,15 @@ public sealed class ClipBpeTokenizer : ITextTokenizer
             _tokenBytes[id] = bytes;
         }
         VocabularySize = vocabulary.Count;
+        SourcePath = source;
         StartId = encoder[ClipPreTokenizer.StartOfText];
         EndId = encoder[ClipPreTokenizer.EndOfText];
     }
 
     public int VocabularySize { get; }
+
+    /// <summary>The merges file this tokenizer was read from (full path), so that a model folder can name it.</summary>
+    public string SourcePath { get; }
 
     public int StartId { get; }
 

@@ -17,7 +17,7 @@ public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, dou
 /// schedule, gradient clipping, a tuning mode deciding what learns. Checkpoints as it goes; a run resumes where its
 /// last checkpoint left off and then follows the same path as if it had never stopped.
 /// </summary>
-public sealed class Trainer(VideoCocaModel model, WordTokenizer tokenizer, LabelSet labels, TrainingOptions options)
+public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, LabelSet labels, TrainingOptions options)
 {
     public event Action<TrainingProgress>? Progress;
 

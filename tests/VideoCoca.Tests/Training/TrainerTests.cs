@@ -59,10 +59,16 @@ public sealed class TrainerTests : IDisposable
     {
         var tokenizer = TinyModels.WorldTokenizer();
         var straight = NewModel(TinyModels.Micro());
+        var initial = straight.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
         new Trainer(straight, tokenizer, TinyModels.Labels(), Options(6)).Run(Path.Combine(_folder, "straight"));
 
         var interrupted = Path.Combine(_folder, "interrupted");
-        var first = NewModel(TinyModels.Micro());
+        // Same starting weights by copy, not by seed: torch's generator is process-wide and other test classes run in parallel.
+        var first = new VideoCocaModel(TinyModels.Micro());
+        using (no_grad())
+        {
+            foreach (var (name, value) in first.state_dict()) value.copy_(initial[name]);
+        }
         new Trainer(first, tokenizer, TinyModels.Labels(), Options(6) with { CheckpointEvery = 3 }).RunUntil(interrupted, stopAfter: 3);
         Assert.Equal(3, ModelCheckpoint.ReadTrainingState(interrupted)!.Step);
 

@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace VideoCoca.Cli.Commands;
+
+/// <summary><c>vcp bench</c>: measurements of one part of the platform each, printed as tables for docs/benchmarks.md.</summary>
+public static class BenchGroup
+{
+    public static Command Create() => new("bench", "measure parts of the platform on this machine")
+    {
+        GenerateBenchCommand.Create(),
+    };
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using VideoCoca.Contracts.Api;
+
+namespace VideoCoca.Cli.Platform;
+
+/// <summary>The gateway's HTTP API as the CLI uses it.</summary>
+public sealed class GatewayClient(Uri baseAddress) : IDisposable
+{
+    public static readonly Uri DefaultAddress = new(Environment.GetEnvironmentVariable("VCP_GATEWAY") ?? "http://127.0.0.1:5080");
+
+    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+
+    public void Dispose() => _http.Dispose();
+
+    public sealed record UploadOptions(double? ClipLength, double? Overlap, int? Frames, IReadOnlyList<string> Questions);
+
+    /// <summary>Streams the file to the gateway (never whole in memory) and returns the new video's id.</summary>
+    public async Task<Guid> UploadAsync(string path, UploadOptions options, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"no such file: {path}");
+        var query = new List<string> { $"name={Uri.EscapeDataString(Path.GetFileName(path))}" };
+        if (options.ClipLength is { } length) query.Add($"clip_length={length.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (options.Overlap is { } overlap) query.Add($"overlap={overlap.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (options.Frames is { } frames) query.Add($"frames={frames}");
+        query.AddRange(options.Questions.Select(q => $"question={Uri.EscapeDataString(q)}"));
+        await using var file = File.OpenRead(path);
+        using var content = new StreamContent(file, 1 << 20);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.ContentLength = file.Length;
+        using var response = await Send(() => _http.PostAsync($"/api/videos?{string.Join('&', query)}", content, cancellationToken));
+        await EnsureSuccess(response, cancellationToken);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return body.RootElement.GetProperty("video_id").GetGuid();
+    }
+
+    public async Task<VideoStatus> GetStatusAsync(Guid id, CancellationToken cancellationToken)
+    {
+        using var response = await Send(() => _http.GetAsync($"/api/videos/{id}", cancellationToken));
+        await EnsureSuccess(response, cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<VideoStatus>(cancellationToken))!;
+    }
+
+    public async Task<IReadOnlyList<ClipResult>> GetClipsAsync(Guid id, CancellationToken cancellationToken)
+    {
+        using var response = await Send(() => _http.GetAsync($"/api/videos/{id}/clips", cancellationToken));
+        await EnsureSuccess(response, cancellationToken);
+        var json = await response.Content.ReadAsStringAsync(cancellationToken);
+        using var document = JsonDocument.Parse(json);
+        // Either a bare array or a paged object with the clips under "clips"/"items".
+        var array = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement
+            : document.RootElement.TryGetProperty("clips", out var clips) ? clips : document.RootElement.GetProperty("items");
+        return array.Deserialize<List<ClipResult>>()!;
+    }
+
+    public static bool IsFinished(VideoState state) =>
+        state is VideoState.Completed or VideoState.CompletedWithErrors or VideoState.Failed;
+
+    private static async Task<HttpResponseMessage> Send(Func<Task<HttpResponseMessage>> send)
+    {
+        try { return await send(); }
+        catch (HttpRequestException e) when (e.StatusCode is null)
+        {
+            throw new UserInputException($"the gateway does not answer ({e.Message}); start the platform with ./vcp up");
+        }
+    }
+
+    private static async Task EnsureSuccess(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        string? detail = null;
+        try
+        {
+            using var problem = JsonDocument.Parse(body);
+            detail = problem.RootElement.TryGetProperty("detail", out var d) ? d.GetString()
+                : problem.RootElement.TryGetProperty("title", out var t) ? t.GetString() : null;
+        }
+        catch (JsonException) { }
+        throw new UserInputException($"the gateway answered {(int)response.StatusCode} ({(response.StatusCode == HttpStatusCode.NotFound ? "not found" : response.ReasonPhrase)}): {detail ?? body}");
+    }
+}

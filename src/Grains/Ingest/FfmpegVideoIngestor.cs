@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using FFMpegCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace VideoCoca.Grains.Ingest;
+
+/// <summary>
+/// Probes with FFMpegCore and splits with one ffmpeg process per video: the model-size frames stream from its stdout
+/// (only the sampled ones are kept) while a second output of the same decode writes the thumbnails.
+/// </summary>
+public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger<FfmpegVideoIngestor> logger) : IVideoIngestor
+{
+    private const int PendingClips = 4;
+    private readonly IngestOptions _options = options.Value;
+
+    public async Task<VideoProbe> ProbeAsync(string path, CancellationToken cancellationToken)
+    {
+        var name = Path.GetFileName(path);
+        if (!File.Exists(path)) throw new IngestException($"the uploaded file '{name}' is missing");
+        if (new FileInfo(path).Length == 0) throw new IngestException($"'{name}' is empty");
+        IMediaAnalysis analysis;
+        try
+        {
+            analysis = await FFProbe.AnalyseAsync(path, ffOptions: null, customArguments: null, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new IngestException($"'{name}' is not a video ffmpeg can read ({FirstLine(e.Message)})", e);
+        }
+        var format = analysis.Format.FormatName ?? "";
+        var stream = analysis.PrimaryVideoStream;
+        if (stream is null)
+        {
+            throw new IngestException(analysis.AudioStreams.Count > 0
+                ? $"'{name}' has no video stream (audio only)"
+                : $"'{name}' has no video stream");
+        }
+        if (format == "tty" || stream.CodecName == "ansi")
+        {
+            throw new IngestException($"'{name}' is text, not a video");
+        }
+        if (format.EndsWith("_pipe", StringComparison.Ordinal) || format == "image2")
+        {
+            throw new IngestException($"'{name}' is a still image, not a video");
+        }
+        var frameRate = stream.AverageFrameRate > 0 && double.IsFinite(stream.AverageFrameRate) ? stream.AverageFrameRate : 25;
+        var seconds = stream.Duration > TimeSpan.Zero ? stream.Duration.TotalSeconds : analysis.Duration.TotalSeconds;
+        // The frame count the model's loader would decode (constant-rate output at the average rate).
+        var frames = double.IsFinite(seconds) ? (int)Math.Round(seconds * frameRate) : 0;
+        if (frames <= 0)
+        {
+            throw new IngestException($"'{name}' has zero duration");
+        }
+        return new VideoProbe(frames / frameRate, frameRate, frames, stream.Width ?? 0, stream.Height ?? 0);
+    }
+
+    public async IAsyncEnumerable<ExtractedClip> ExtractAsync(ExtractionJob job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (job.Clips.Count == 0) yield break;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateBounded<ExtractedClip>(new BoundedChannelOptions(PendingClips) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                await RunAsync(job, channel.Writer, stop.Token);
+            }
+            finally
+            {
+                channel.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var clip in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return clip;
+            }
+        }
+        finally
+        {
+            // The consumer stopped early or failed: stop ffmpeg too; its own failure surfaces below.
+            await stop.CancelAsync();
+            try
+            {
+                await producer;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private async Task RunAsync(ExtractionJob job, ChannelWriter<ExtractedClip> output, CancellationToken cancellationToken)
+    {
+        var width = _options.FrameWidth;
+        var height = _options.FrameHeight;
+        var frameBytes = width * height * 3;
+        Directory.CreateDirectory(job.ClipsFolder);
+        var work = Path.Combine(job.ClipsFolder, $".work-{Guid.NewGuid():N}");
+        var thumbs = Path.Combine(work, "thumbs");
+        Directory.CreateDirectory(thumbs);
+        try
+        {
+            var thumbFrames = job.Clips.Select(c => c.ThumbnailFrame).Distinct().Order().ToList();
+            var graphPath = Path.Combine(work, "graph.txt");
+            await File.WriteAllTextAsync(graphPath, FilterGraph(thumbFrames), cancellationToken);
+
+            // Which clip slots each decoded frame fills.
+            var wanted = new Dictionary<int, List<(int Clip, int Slot)>>();
+            for (var c = 0; c < job.Clips.Count; c++)
+            {
+                var samples = job.Clips[c].SampleFrames;
+                for (var t = 0; t < samples.Count; t++)
+                {
+                    if (!wanted.TryGetValue(samples[t], out var slots)) wanted[samples[t]] = slots = [];
+                    slots.Add((c, t));
+                }
+            }
+            var buffers = new byte[job.Clips.Count][];
+            var missing = job.Clips.Select(c => c.SampleFrames.Count).ToArray();
+            var next = 0;
+
+            using var process = Start(job.SourcePath, graphPath, thumbs);
+            var errors = new StringBuilder();
+            var errorReader = Task.Run(async () =>
+            {
+                while (await process.StandardError.ReadLineAsync(CancellationToken.None) is { } line)
+                {
+                    if (errors.Length < 8192) errors.AppendLine(line);
+                }
+            }, CancellationToken.None);
+            using var kill = cancellationToken.Register(() => Kill(process));
+
+            // Two buffers: a short read at the end must not spoil the last whole frame.
+            var frame = new byte[frameBytes];
+            var incoming = new byte[frameBytes];
+            var decoded = 0;
+            var stdout = process.StandardOutput.BaseStream;
+            while (await stdout.ReadAtLeastAsync(incoming, frameBytes, throwOnEndOfStream: false, cancellationToken) == frameBytes)
+            {
+                (frame, incoming) = (incoming, frame);
+                if (wanted.Remove(decoded, out var slots))
+                {
+                    foreach (var (clip, slot) in slots)
+                    {
+                        buffers[clip] ??= new byte[job.FramesPerClip * frameBytes];
+                        frame.CopyTo(buffers[clip].AsSpan(slot * frameBytes));
+                        missing[clip]--;
+                    }
+                }
+                decoded++;
+                while (next < job.Clips.Count && missing[next] == 0 && ThumbnailReady(next))
+                {
+                    await EmitAsync(next++);
+                }
+            }
+            await process.WaitForExitAsync(cancellationToken);
+            await errorReader;
+            cancellationToken.ThrowIfCancellationRequested();
+            var message = errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (process.ExitCode != 0 || message.Length > 0)
+            {
+                throw new IngestException(
+                    $"'{Path.GetFileName(job.SourcePath)}' could not be decoded: {(message.Length > 0 ? message[^1] : $"ffmpeg exited with {process.ExitCode}")}");
+            }
+            if (decoded == 0)
+            {
+                throw new IngestException($"'{Path.GetFileName(job.SourcePath)}' has no decodable frames");
+            }
+            // The rest waited for thumbnails ffmpeg wrote last. Frames the probe promised but the decoder never produced
+            // are filled with the last one, as the model's loader clamps to the frames it has.
+            for (; next < job.Clips.Count; next++)
+            {
+                if (missing[next] > 0)
+                {
+                    logger.LogWarning("{File}: {Decoded} frames decoded, fewer than probed; clip {Index} repeats the last frame",
+                        job.SourcePath, decoded, job.Clips[next].Index);
+                    var clip = job.Clips[next];
+                    buffers[next] ??= new byte[job.FramesPerClip * frameBytes];
+                    for (var t = 0; t < clip.SampleFrames.Count; t++)
+                    {
+                        if (clip.SampleFrames[t] >= decoded) frame.CopyTo(buffers[next].AsSpan(t * frameBytes));
+                    }
+                    missing[next] = 0;
+                }
+                await EmitAsync(next);
+            }
+
+            bool ThumbnailReady(int clip) =>
+                job.Clips[clip].ThumbnailFrame >= decoded ? false : File.Exists(ThumbnailSource(clip));
+
+            string ThumbnailSource(int clip) =>
+                Path.Combine(thumbs, thumbFrames.BinarySearch(job.Clips[clip].ThumbnailFrame).ToString(CultureInfo.InvariantCulture) + ".jpg");
+
+            async Task EmitAsync(int clip)
+            {
+                var planned = job.Clips[clip];
+                var framesPath = Path.Combine(job.ClipsFolder, $"{planned.Index}.rgb");
+                await WriteAtomicallyAsync(framesPath, buffers[clip], cancellationToken);
+                buffers[clip] = [];
+                string? thumbnailPath = null;
+                var thumbnail = ThumbnailSource(clip);
+                if (File.Exists(thumbnail))
+                {
+                    thumbnailPath = Path.Combine(job.ClipsFolder, $"{planned.Index}.jpg");
+                    var temporary = thumbnailPath + ".tmp";
+                    File.Copy(thumbnail, temporary, overwrite: true);
+                    File.Move(temporary, thumbnailPath, overwrite: true);
+                }
+                await output.WriteAsync(new ExtractedClip(planned, framesPath, thumbnailPath), cancellationToken);
+            }
+        }
+        finally
+        {
+            TryDeleteFolder(work);
+        }
+    }
+
+    private string FilterGraph(IReadOnlyList<int> thumbFrames)
+    {
+        var w = _options.FrameWidth;
+        var h = _options.FrameHeight;
+        var model = _options.Resize == FrameResize.Stretch
+            ? $"scale={w}:{h}:flags=area"
+            : $"scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,crop={w}:{h}";
+        var select = string.Join('+', thumbFrames.Select(n => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{n})")));
+        return $"[0:v]split=2[model][thumb];[model]{model}[m];[thumb]select='{select}',scale={_options.ThumbnailWidth}:-2[t]";
+    }
+
+    private Process Start(string source, string graphPath, string thumbs)
+    {
+        var start = new ProcessStartInfo(string.IsNullOrWhiteSpace(_options.FfmpegPath) ? "ffmpeg" : _options.FfmpegPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // -xerror: the first decoding error ends the run, so a truncated file fails instead of yielding garbage.
+        string[] arguments =
+        [
+            "-hide_banner", "-nostdin", "-v", "error", "-xerror",
+            "-i", source,
+            "-filter_complex_script", graphPath,
+            "-map", "[m]", "-an", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+            "-map", "[t]", "-an", "-fps_mode", "passthrough", "-q:v", "3",
+            "-f", "image2", "-atomic_writing", "1", "-start_number", "0", Path.Combine(thumbs, "%d.jpg"),
+        ];
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        return Process.Start(start) ?? throw new IngestException("ffmpeg could not be started");
+    }
+
+    private static async Task WriteAtomicallyAsync(string path, byte[] bytes, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private static void TryDeleteFolder(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? text;
+}

@@ -1,0 +1,99 @@
+namespace VideoCoca.Grains.Ingest;
+
+/// <summary>
+/// The <c>Ingest</c> configuration section: where clips are written and how they are cut, sampled and sized.
+/// The defaults match the tiny world model (64x48 input, 8 frames, 4 s clips, stretch resize).
+/// </summary>
+public sealed class IngestOptions
+{
+    public const string SectionName = "Ingest";
+
+    /// <summary>Read when the section sets no blob root.</summary>
+    public const string BlobRootEnvironmentVariable = "VCP_BLOB_ROOT";
+
+    /// <summary>Where the platform keeps its files; empty for <see cref="BlobRootEnvironmentVariable"/>, then <c>$VCP_HOME/blobs</c>.</summary>
+    public string BlobRoot { get; set; } = "";
+
+    /// <summary>Model input width in pixels.</summary>
+    public int FrameWidth { get; set; } = 64;
+
+    /// <summary>Model input height in pixels.</summary>
+    public int FrameHeight { get; set; } = 48;
+
+    /// <summary>Clip length when the request names none.</summary>
+    public double ClipLengthSeconds { get; set; } = 4;
+
+    /// <summary>Overlap of consecutive clips when the request names none.</summary>
+    public double OverlapSeconds { get; set; }
+
+    /// <summary>Frames sampled per clip (T) when the request names none.</summary>
+    public int FramesPerClip { get; set; } = 8;
+
+    /// <summary>How frames reach the model's input size: <c>Stretch</c> (ffmpeg <c>scale=W:H:flags=area</c>) or <c>Crop</c> (fill, then centre crop).</summary>
+    public FrameResize Resize { get; set; } = FrameResize.Stretch;
+
+    /// <summary>Thumbnail width in pixels (height keeps the aspect ratio).</summary>
+    public int ThumbnailWidth { get; set; } = 320;
+
+    /// <summary>How often a video's reminder fires while it is being ingested or analysed (resumes work after a silo loss).</summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A pause after each clip is queued: zero in production; tests use it to stop a silo mid-ingest.</summary>
+    public TimeSpan ClipDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The ffmpeg executable; empty for <c>ffmpeg</c> on the PATH.</summary>
+    public string FfmpegPath { get; set; } = "";
+
+    /// <summary>The configured blob root, else <see cref="BlobRootEnvironmentVariable"/>, else <c>$VCP_HOME/blobs</c>, else <c>&lt;repository&gt;/.vcp/blobs</c>.</summary>
+    public static string ResolveBlobRoot(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return Path.GetFullPath(configured);
+        }
+        var fromEnvironment = Environment.GetEnvironmentVariable(BlobRootEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return Path.GetFullPath(fromEnvironment);
+        }
+        var home = Environment.GetEnvironmentVariable("VCP_HOME");
+        return Path.GetFullPath(Path.Combine(string.IsNullOrWhiteSpace(home) ? DefaultHome() : home, "blobs"));
+    }
+
+    /// <summary>The repository's <c>.vcp</c> (as scripts/stack.sh uses) when the host runs from inside a checkout, else <c>.vcp</c> in the working folder.</summary>
+    private static string DefaultHome()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+            {
+                if (File.Exists(Path.Combine(folder.FullName, "VideoCocaPlatform.sln")))
+                {
+                    return Path.Combine(folder.FullName, ".vcp");
+                }
+            }
+        }
+        return ".vcp";
+    }
+
+    /// <summary>Rejects settings ffmpeg or the model cannot use.</summary>
+    public void Validate()
+    {
+        if (FrameWidth < 2 || FrameHeight < 2) throw new InvalidOperationException("Ingest:FrameWidth and Ingest:FrameHeight must be at least 2.");
+        if (ClipLengthSeconds <= 0) throw new InvalidOperationException("Ingest:ClipLengthSeconds must be positive.");
+        if (OverlapSeconds < 0 || OverlapSeconds >= ClipLengthSeconds) throw new InvalidOperationException("Ingest:OverlapSeconds must be at least 0 and less than the clip length.");
+        if (FramesPerClip < 1) throw new InvalidOperationException("Ingest:FramesPerClip must be at least 1.");
+        if (ThumbnailWidth < 16) throw new InvalidOperationException("Ingest:ThumbnailWidth must be at least 16.");
+        if (ReminderPeriod <= TimeSpan.Zero) throw new InvalidOperationException("Ingest:ReminderPeriod must be positive.");
+    }
+}
+
+/// <summary>How frames are brought to the model's input size.</summary>
+public enum FrameResize
+{
+    /// <summary>Scale to the input size, ignoring the aspect ratio (the world model's choice).</summary>
+    Stretch,
+
+    /// <summary>Scale to cover the input size, then crop its centre.</summary>
+    Crop,
+}

@@ -1,0 +1,41 @@
+using VideoCoca.Contracts.Api;
+using VideoCoca.Persistence.Entities;
+
+namespace VideoCoca.Grains.Storage;
+
+/// <summary>The grain's writes to the results database: the Video row mirrors the grain's state; Clip rows are created once per index.</summary>
+public interface IVideoRecords
+{
+    /// <summary>Creates or updates the video's row.</summary>
+    Task SaveVideoAsync(VideoRow video, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the clip's row unless one exists for (video, index); returns the id of the row that is there.</summary>
+    Task<Guid> AddClipAsync(Clip clip, CancellationToken cancellationToken = default);
+
+    /// <summary>Records what the workers said about a clip.</summary>
+    Task SetClipStateAsync(Guid videoId, int index, ClipState state, string? error, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every clip row of the video (and their results).</summary>
+    Task DeleteClipsAsync(Guid videoId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the video's row; clips and results go with it.</summary>
+    Task DeleteVideoAsync(Guid videoId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The video row's fields the grain owns.</summary>
+public sealed record VideoRow(
+    Guid Id,
+    string FileName,
+    string BlobPath,
+    long SizeBytes,
+    double? DurationSeconds,
+    VideoState State,
+    double ClipLengthSeconds,
+    double OverlapSeconds,
+    int FramesPerClip,
+    IReadOnlyList<string> Questions,
+    string? Error,
+    DateTimeOffset CreatedAt,
+    int ClipsTotal,
+    int ClipsDone,
+    int ClipsFailed);

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using VideoCoca.Persistence;
+using VideoCoca.Persistence.Entities;
+
+namespace VideoCoca.Grains.Storage;
+
+/// <summary><see cref="IVideoRecords"/> on EF Core: one short-lived context per write.</summary>
+public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, TimeProvider clock) : IVideoRecords
+{
+    private const string UniqueViolation = "23505";
+
+    public async Task SaveVideoAsync(VideoRow video, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var row = await db.Videos.FindAsync([video.Id], cancellationToken);
+            var added = row is null;
+            row ??= db.Videos.Add(new Video { Id = video.Id, FileName = video.FileName, BlobPath = video.BlobPath, CreatedAt = video.CreatedAt }).Entity;
+            row.FileName = video.FileName;
+            row.BlobPath = video.BlobPath;
+            row.SizeBytes = video.SizeBytes;
+            row.DurationSeconds = video.DurationSeconds;
+            row.State = video.State;
+            row.ClipLengthSeconds = video.ClipLengthSeconds;
+            row.OverlapSeconds = video.OverlapSeconds;
+            row.FramesPerClip = video.FramesPerClip;
+            row.QuestionsJson = JsonSerializer.Serialize(video.Questions);
+            row.Error = video.Error;
+            row.ClipsTotal = video.ClipsTotal;
+            row.ClipsDone = video.ClipsDone;
+            row.ClipsFailed = video.ClipsFailed;
+            row.UpdatedAt = clock.GetUtcNow();
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException e) when (added && attempt == 0 && IsUniqueViolation(e))
+            {
+                // Someone (the gateway) inserted the row between our read and our insert: update it instead.
+            }
+        }
+    }
+
+    public async Task<Guid> AddClipAsync(Clip clip, CancellationToken cancellationToken = default)
+    {
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var existing = await ExistingClipAsync(db, clip.VideoId, clip.Index, cancellationToken);
+            if (existing is { } id) return id;
+            db.Clips.Add(clip);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return clip.Id;
+            }
+            catch (DbUpdateException e) when (IsUniqueViolation(e))
+            {
+            }
+        }
+        await using var again = await contexts.CreateDbContextAsync(cancellationToken);
+        return await ExistingClipAsync(again, clip.VideoId, clip.Index, cancellationToken)
+            ?? throw new InvalidOperationException($"Clip {clip.Index} of video {clip.VideoId} neither inserted nor found.");
+    }
+
+    public async Task SetClipStateAsync(Guid videoId, int index, ClipState state, string? error, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Clips.Where(c => c.VideoId == videoId && c.Index == index)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.State, state).SetProperty(c => c.Error, error), cancellationToken);
+    }
+
+    public async Task DeleteClipsAsync(Guid videoId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Clips.Where(c => c.VideoId == videoId).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    public async Task DeleteVideoAsync(Guid videoId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Videos.Where(v => v.Id == videoId).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private static async Task<Guid?> ExistingClipAsync(ResultsDbContext db, Guid videoId, int index, CancellationToken cancellationToken) =>
+        await db.Clips.Where(c => c.VideoId == videoId && c.Index == index).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
+
+    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is PostgresException { SqlState: UniqueViolation };
+}

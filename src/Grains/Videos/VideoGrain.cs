@@ -1,0 +1,377 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VideoCoca.Contracts.Api;
+using VideoCoca.Contracts.Messages;
+using VideoCoca.GrainInterfaces;
+using VideoCoca.Grains.Ingest;
+using VideoCoca.Grains.Storage;
+using VideoCoca.Persistence.Entities;
+
+namespace VideoCoca.Grains.Videos;
+
+/// <summary>
+/// One video: received, probing, splitting, analysing, then completed (with errors) or failed. ffmpeg runs off the
+/// grain's turn (<see cref="IVideoIngestor"/>); what it yields is applied on the turn, one clip at a time, with a
+/// checkpoint per clip. A reminder re-activates the grain wherever it lives next, so a lost silo's ingest resumes
+/// from the first clip not yet recorded.
+/// </summary>
+public sealed class VideoGrain(
+    [PersistentState("video", VideoGrain.StorageName)] IPersistentState<VideoGrainState> store,
+    IVideoIngestor ingestor,
+    IVideoRecords records,
+    IClipPublisher publisher,
+    BlobLayout blobs,
+    IOptions<IngestOptions> options,
+    TimeProvider clock,
+    ILogger<VideoGrain> logger) : Grain, IVideoGrain, IRemindable
+{
+    /// <summary>The grain storage provider the state lives in.</summary>
+    public const string StorageName = "videos";
+
+    /// <summary>The reminder that keeps an unfinished video alive across silo losses.</summary>
+    public const string ReminderName = "video-ingest";
+
+    private readonly IngestOptions _options = options.Value;
+    private readonly SemaphoreSlim _writes = new(1, 1);
+    private CancellationTokenSource? _stop;
+    private Task? _ingest;
+
+    private VideoGrainState S => store.State;
+
+    private Guid VideoId => this.GetPrimaryKey();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Activated elsewhere after a silo loss (by the reminder or any call): carry on where the last checkpoint left off.
+        EnsureIngestRunning();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await StopIngestAsync();
+    }
+
+    public async Task<VideoSnapshot> StartAsync(IngestRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (S.Request is null)
+        {
+            var length = request.ClipLengthSeconds > 0 ? request.ClipLengthSeconds : _options.ClipLengthSeconds;
+            var overlap = request.ClipLengthSeconds > 0 ? request.OverlapSeconds : _options.OverlapSeconds;
+            var frames = request.FramesPerClip > 0 ? request.FramesPerClip : _options.FramesPerClip;
+            if (overlap < 0 || overlap >= length)
+            {
+                throw new ArgumentException($"overlap must be at least 0 and less than the clip length ({length} s)", nameof(request));
+            }
+            S.Request = request;
+            S.State = VideoState.Received;
+            S.CreatedAt = clock.GetUtcNow();
+            S.ClipLengthSeconds = length;
+            S.OverlapSeconds = overlap;
+            S.FramesPerClip = frames;
+            await CheckpointAsync(mirror: true);
+            logger.LogInformation("Video {VideoId} received: {File}", VideoId, request.FileName);
+        }
+        // A repeated start changes nothing, but makes sure an unfinished video has its reminder and its ingest running.
+        if (!IsTerminal(S.State))
+        {
+            await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
+            EnsureIngestRunning();
+        }
+        return Snapshot();
+    }
+
+    public Task<VideoSnapshot> GetSnapshotAsync() => Task.FromResult(Snapshot());
+
+    public Task ClipAnalyzedAsync(int clipIndex) => RecordOutcomeAsync(clipIndex, new ClipOutcome(false, null));
+
+    public Task ClipFailedAsync(int clipIndex, string reason) =>
+        RecordOutcomeAsync(clipIndex, new ClipOutcome(true, string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason));
+
+    public async Task DeleteAsync()
+    {
+        await StopIngestAsync();
+        await ForgetReminderAsync();
+        TryDeleteFolder(blobs.VideoFolder(VideoId));
+        await records.DeleteVideoAsync(VideoId);
+        if (S.Request is not null)
+        {
+            await store.ClearStateAsync();
+        }
+        store.State = new VideoGrainState();
+        logger.LogInformation("Video {VideoId} deleted", VideoId);
+        DeactivateOnIdle();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReminderName) return;
+        if (S.Request is null || IsTerminal(S.State))
+        {
+            if (S.State == VideoState.Failed && S.Clips.Count > 0)
+            {
+                await RemoveClipsAsync();
+            }
+            await ForgetReminderAsync();
+            return;
+        }
+        if (S.State == VideoState.Analysing)
+        {
+            await CompleteIfDoneAsync();
+            return;
+        }
+        EnsureIngestRunning();
+    }
+
+    private VideoSnapshot Snapshot() => new(
+        VideoId, S.State, S.ClipsTotal, S.Outcomes.Count, S.Outcomes.Values.Count(o => o.Failed), S.Error, S.DurationSeconds);
+
+    private void EnsureIngestRunning()
+    {
+        if (S.Request is null || S.State is not (VideoState.Received or VideoState.Probing or VideoState.Splitting)) return;
+        if (_ingest is { IsCompleted: false }) return;
+        _stop?.Dispose();
+        _stop = new CancellationTokenSource();
+        _ingest = IngestAsync(_stop.Token);
+    }
+
+    private async Task StopIngestAsync()
+    {
+        if (_stop is null || _ingest is null) return;
+        await _stop.CancelAsync();
+        try
+        {
+            await _ingest.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Video {VideoId}: the ingest did not stop cleanly", VideoId);
+        }
+        _ingest = null;
+    }
+
+    /// <summary>The ingest, on the grain's scheduler; ffmpeg and file work inside <see cref="IVideoIngestor"/> run on the thread pool.</summary>
+    private async Task IngestAsync(CancellationToken cancellationToken)
+    {
+        var request = S.Request!;
+        var source = blobs.Resolve(request.BlobPath);
+        try
+        {
+            if (S.State is VideoState.Received or VideoState.Probing)
+            {
+                await TransitionAsync(VideoState.Probing);
+                var probe = await Task.Run(() => ingestor.ProbeAsync(source, cancellationToken), cancellationToken);
+                S.DurationSeconds = probe.Duration;
+                S.FrameRate = probe.FrameRate;
+                S.FrameCount = probe.FrameCount;
+                S.ClipsTotal = Plan().Count;
+                logger.LogInformation("Video {VideoId}: {Duration:F2} s, {Frames} frames at {Rate:F3} fps, {Clips} clips",
+                    VideoId, probe.Duration, probe.FrameCount, probe.FrameRate, S.ClipsTotal);
+                await TransitionAsync(VideoState.Splitting);
+            }
+
+            // Recorded but not yet published before a silo loss: publish now (a repeat is harmless, a gap is not).
+            foreach (var clip in S.Clips.Where(c => !c.Published))
+            {
+                await PublishAsync(clip, cancellationToken);
+            }
+            var recorded = S.Clips.Select(c => c.Index).ToHashSet();
+            var todo = Plan().Where(c => !recorded.Contains(c.Index)).ToList();
+            if (recorded.Count > 0 && todo.Count > 0)
+            {
+                logger.LogInformation("Video {VideoId}: resuming the split at clip {Index}", VideoId, todo[0].Index);
+            }
+            var job = new ExtractionJob(source, blobs.ClipsFolder(VideoId), todo, S.FramesPerClip);
+            await foreach (var clip in ingestor.ExtractAsync(job, cancellationToken))
+            {
+                await RecordClipAsync(clip, cancellationToken);
+                if (_options.ClipDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.ClipDelay, clock, cancellationToken);
+                }
+            }
+            await TransitionAsync(VideoState.Analysing);
+            await CompleteIfDoneAsync();
+        }
+        catch (IngestException e)
+        {
+            logger.LogWarning("Video {VideoId} failed: {Error}", VideoId, e.Message);
+            await FailAsync(e.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Video {VideoId}: ingest stopped at {Clips} of {Total} clips", VideoId, S.Clips.Count, S.ClipsTotal);
+        }
+        catch (Exception e)
+        {
+            // Infrastructure trouble (database, broker): the state is checkpointed, the reminder tries again.
+            logger.LogError(e, "Video {VideoId}: ingest interrupted; the reminder will resume it", VideoId);
+        }
+    }
+
+    private IReadOnlyList<PlannedClip> Plan() =>
+        ClipPlan.Plan(S.FrameCount, S.FrameRate, S.ClipLengthSeconds, S.OverlapSeconds, S.FramesPerClip);
+
+    /// <summary>Row (once per index), checkpoint, then publish: a silo lost in between republishes, never re-records.</summary>
+    private async Task RecordClipAsync(ExtractedClip extracted, CancellationToken cancellationToken)
+    {
+        var planned = extracted.Clip;
+        var clipId = await records.AddClipAsync(new Clip
+        {
+            Id = ClipIdFor(VideoId, planned.Index),
+            VideoId = VideoId,
+            Index = planned.Index,
+            StartSeconds = planned.Start,
+            EndSeconds = planned.End,
+            FramesPath = extracted.FramesPath,
+            ThumbnailPath = extracted.ThumbnailPath,
+            State = ClipState.Queued,
+        }, cancellationToken);
+        var clip = new VideoClipState
+        {
+            Index = planned.Index,
+            StartSeconds = planned.Start,
+            EndSeconds = planned.End,
+            ClipId = clipId,
+            FramesPath = extracted.FramesPath,
+            ThumbnailPath = extracted.ThumbnailPath,
+        };
+        S.Clips.Add(clip);
+        await CheckpointAsync(mirror: false);
+        await PublishAsync(clip, cancellationToken);
+    }
+
+    private async Task PublishAsync(VideoClipState clip, CancellationToken cancellationToken)
+    {
+        var frames = new ClipFrames(clip.FramesPath, FrameElementType.UInt8, S.FramesPerClip, _options.FrameHeight, _options.FrameWidth);
+        // Not cancelled half-way by a stopping ingest: a publish is short, and one cut off would only be repeated.
+        cancellationToken.ThrowIfCancellationRequested();
+        await publisher.PublishAsync(new AnalyzeClip(
+            VideoId, clip.ClipId, clip.Index, clip.StartSeconds, clip.EndSeconds, frames, S.Request!.Questions, null), CancellationToken.None);
+        // Persisted by the next checkpoint; until then a lost silo publishes it again, which is harmless.
+        clip.Published = true;
+    }
+
+    private async Task RecordOutcomeAsync(int clipIndex, ClipOutcome outcome)
+    {
+        if (S.Request is null || S.State is VideoState.Failed or VideoState.Received or VideoState.Probing)
+        {
+            logger.LogDebug("Video {VideoId}: result for clip {Index} ignored in state {State}", VideoId, clipIndex, S.State);
+            return;
+        }
+        if (clipIndex < 0 || clipIndex >= S.ClipsTotal || !S.Outcomes.TryAdd(clipIndex, outcome))
+        {
+            return;
+        }
+        await records.SetClipStateAsync(VideoId, clipIndex, outcome.Failed ? ClipState.Failed : ClipState.Analysed, outcome.Reason);
+        if (!await CompleteIfDoneAsync())
+        {
+            await CheckpointAsync(mirror: true);
+        }
+    }
+
+    /// <summary>Every clip answered: completed, or completed with errors and a summary of the failed clips.</summary>
+    private async Task<bool> CompleteIfDoneAsync()
+    {
+        if (S.State != VideoState.Analysing || S.Outcomes.Count < S.ClipsTotal) return false;
+        var failed = S.Outcomes.Where(o => o.Value.Failed).OrderBy(o => o.Key).ToList();
+        if (failed.Count == 0)
+        {
+            S.Error = null;
+            await TransitionAsync(VideoState.Completed);
+        }
+        else
+        {
+            var first = failed.Take(5).Select(o => $"clip {o.Key}: {o.Value.Reason}");
+            S.Error = $"{failed.Count} of {S.ClipsTotal} clips failed ({string.Join("; ", first)}{(failed.Count > 5 ? "; ..." : "")})";
+            await TransitionAsync(VideoState.CompletedWithErrors);
+        }
+        await ForgetReminderAsync();
+        logger.LogInformation("Video {VideoId} {State}", VideoId, S.State);
+        return true;
+    }
+
+    private async Task FailAsync(string error)
+    {
+        S.Error = error;
+        await TransitionAsync(VideoState.Failed);
+        await RemoveClipsAsync();
+        await ForgetReminderAsync();
+    }
+
+    /// <summary>A failed video keeps no clips: rows, files and state go (idempotent, retried by the reminder).</summary>
+    private async Task RemoveClipsAsync()
+    {
+        await records.DeleteClipsAsync(VideoId);
+        TryDeleteFolder(blobs.ClipsFolder(VideoId));
+        S.Clips.Clear();
+        S.Outcomes.Clear();
+        S.ClipsTotal = 0;
+        await CheckpointAsync(mirror: true);
+    }
+
+    private Task TransitionAsync(VideoState state)
+    {
+        S.State = state;
+        return CheckpointAsync(mirror: true);
+    }
+
+    /// <summary>Writes grain state (and mirrors it into the Video row) one writer at a time: the ingest and incoming results interleave.</summary>
+    private async Task CheckpointAsync(bool mirror)
+    {
+        await _writes.WaitAsync();
+        try
+        {
+            await store.WriteStateAsync();
+            if (mirror && S.Request is { } request)
+            {
+                await records.SaveVideoAsync(new VideoRow(
+                    VideoId, request.FileName, request.BlobPath, request.SizeBytes, S.DurationSeconds, S.State,
+                    S.ClipLengthSeconds, S.OverlapSeconds, S.FramesPerClip, request.Questions, S.Error, S.CreatedAt,
+                    S.ClipsTotal, S.Outcomes.Values.Count(o => !o.Failed), S.Outcomes.Values.Count(o => o.Failed)));
+            }
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private async Task ForgetReminderAsync()
+    {
+        if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private static bool IsTerminal(VideoState state) =>
+        state is VideoState.Completed or VideoState.CompletedWithErrors or VideoState.Failed;
+
+    /// <summary>The same clip index of the same video always gets the same id.</summary>
+    public static Guid ClipIdFor(Guid videoId, int index)
+    {
+        Span<byte> input = stackalloc byte[20];
+        videoId.TryWriteBytes(input);
+        BitConverter.TryWriteBytes(input[16..], index);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(input, hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16]);
+    }
+
+    private void TryDeleteFolder(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "Video {VideoId}: could not delete {Folder}", VideoId, folder);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using VideoCoca.Grains;
+using VideoCoca.Grains.Ingest;
+using VideoCoca.Grains.Videos;
+using VideoCoca.Messaging.Hosting;
+using VideoCoca.Persistence.Hosting;
+using VideoCoca.Silo.Consumers;
+
+namespace VideoCoca.Silo.Hosting;
+
+public static class SiloHostExtensions
+{
+    /// <summary>The ADO.NET invariant of the Npgsql provider, as the Orleans schema the migrator writes expects.</summary>
+    public const string AdoNetInvariant = "Npgsql";
+
+    /// <summary>
+    /// The whole silo: Orleans (ADO.NET clustering, grain storage "videos" and reminders on the platform's
+    /// PostgreSQL), the results database, the bus with the results consumer, and the ingest services.
+    /// </summary>
+    /// <param name="builder">The host.</param>
+    /// <param name="configureBus">More consumers for the same bus (tests).</param>
+    public static IHostApplicationBuilder AddVideoCocaSilo(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configureBus = null)
+    {
+        var configuration = builder.Configuration;
+        var silo = configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>() ?? new SiloOptions();
+        var connectionString = PostgresOptions.Resolve(configuration[$"{PostgresOptions.SectionName}:{nameof(PostgresOptions.ConnectionString)}"]);
+        builder.Services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.SectionName));
+
+        builder.Services.AddResultsDatabase(configuration);
+        builder.Services.AddVideoGrainServices(configuration);
+        builder.Services.AddPlatformMessaging(configuration, bus =>
+        {
+            bus.AddConsumer<ClipResultsConsumer>();
+            configureBus?.Invoke(bus);
+        });
+
+        // Reminders may fire as often as the ingest asks (Orleans' floor is a minute).
+        builder.Services.AddOptions<ReminderOptions>().Configure<IOptions<IngestOptions>>((reminders, ingest) =>
+        {
+            if (ingest.Value.ReminderPeriod < reminders.MinimumReminderPeriod)
+            {
+                reminders.MinimumReminderPeriod = ingest.Value.ReminderPeriod;
+            }
+        });
+
+        builder.UseOrleans(orleans => orleans
+            .Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = silo.ClusterId;
+                options.ServiceId = silo.ServiceId;
+            })
+            .ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedIPAddress), silo.SiloPort, silo.GatewayPort, silo.ListenOnAnyHostAddress)
+            .UseAdoNetClustering(options =>
+            {
+                options.Invariant = AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            })
+            .AddAdoNetGrainStorage(VideoGrain.StorageName, options =>
+            {
+                options.Invariant = AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            })
+            .UseAdoNetReminderService(options =>
+            {
+                options.Invariant = AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            }));
+        return builder;
+    }
+}

@@ -1,0 +1,354 @@
+using TorchSharp;
+using VideoCoca.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace VideoCoca.Generation;
+
+/// <summary>
+/// Text from the multimodal decoder for a batch of clips that share a prompt (the start token, or a question): greedy,
+/// beam search or sampling. With the key-value cache each step feeds the decoders only the new position; without it
+/// each step re-runs the whole prefix, as open_clip does. Both give the same tokens.
+/// </summary>
+public sealed class TextGenerator
+{
+    private readonly VideoCocaModel _model;
+    private readonly long _startId;
+    private readonly long _endId;
+    private readonly long _padId;
+    private readonly Lazy<CpuStepWeights?> _cpuStepWeights;
+
+    public TextGenerator(VideoCocaModel model, int startId, int endId, int padId)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        _startId = startId;
+        _endId = endId;
+        _padId = padId;
+        _cpuStepWeights = new(() => CpuStepLayout && model.LogitScale.device_type == DeviceType.CPU ? new CpuStepWeights(model) : null);
+    }
+
+    /// <summary>
+    /// On the CPU, cached steps read the decoders' matrices from copies laid out [in, out], made at the first cached
+    /// generation and kept (about the size of the text tower and decoder): single-position steps run about twice as
+    /// fast. The copies are a snapshot, so make a new generator once the weights change. Off: the steps run the
+    /// model's own blocks through <see cref="DecoderCache"/>. Either way the tokens are the same.
+    /// </summary>
+    public bool CpuStepLayout { get; init; } = true;
+
+    /// <param name="imageTokens">[B, Q, width] captioning tokens of B clips.</param>
+    /// <param name="prompt">Ids after the start token that every row begins with (empty for a caption).</param>
+    /// <returns>Per clip the generated ids after the prompt, without the end token (none when the prompt fills the context).</returns>
+    public IReadOnlyList<long[]> Generate(Tensor imageTokens, IReadOnlyList<int> prompt, GenerationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(imageTokens);
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var prefix = new long[prompt.Count + 1];
+        prefix[0] = _startId;
+        for (var i = 0; i < prompt.Count; i++) prefix[i + 1] = prompt[i];
+        var maxNewTokens = Math.Min(options.MaxNewTokens, _model.Config.Text.ContextLength - prefix.Length);
+        // A prompt that fills the model's context leaves nothing to say.
+        if (maxNewTokens < 1) return Enumerable.Range(0, (int)imageTokens.shape[0]).Select(_ => Array.Empty<long>()).ToList();
+
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return options.Strategy == GenerationStrategy.Beam
+            ? BeamSearch(imageTokens, prefix, maxNewTokens, options)
+            : TokenByToken(imageTokens, prefix, maxNewTokens, options);
+    }
+
+    /// <summary>Greedy and sampling: each row keeps one text, chosen a token at a time.</summary>
+    private List<long[]> TokenByToken(Tensor imageTokens, long[] prefix, int maxNewTokens, GenerationOptions options)
+    {
+        var batch = imageTokens.shape[0];
+        using var decoder = StepDecoder.Create(_model, imageTokens, rowsPerClip: 1, options.UseCache, StepWeights(options));
+        var device = imageTokens.device;
+        using var generator = options.Strategy == GenerationStrategy.Sample ? NewGenerator(options.Seed, device) : null;
+        var tokens = tensor(prefix, device: device).unsqueeze(0).repeat(batch, 1);
+        var finished = zeros(batch, dtype: ScalarType.Bool, device: device);
+        var generated = new List<long[]>();
+        for (var step = 0; step < maxNewTokens; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            var logits = Process(decoder.NextLogits(tokens), tokens, step, options);
+            Tensor next;
+            if (options.Strategy == GenerationStrategy.Sample)
+            {
+                var filtered = LogitsProcessing.TopP(LogitsProcessing.TopK(logits / options.Temperature, options.TopK), options.TopP);
+                next = F.softmax(filtered, 1).multinomial(1, generator: generator).squeeze(1);
+            }
+            else
+            {
+                next = logits.argmax(1);
+            }
+            next = next.masked_fill(finished, _padId);
+            generated.Add(next.data<long>().ToArray());
+            var grown = cat([tokens, next.unsqueeze(1)], 1);
+            var nowFinished = finished.logical_or(next.eq(_endId));
+            decoder.Keep(stepScope);
+            stepScope.MoveToOuter(grown, nowFinished);
+            tokens.Dispose();
+            finished.Dispose();
+            (tokens, finished) = (grown, nowFinished);
+            if (finished.all().item<bool>()) break;
+        }
+
+        var rows = new List<long[]>((int)batch);
+        for (var b = 0; b < batch; b++)
+            rows.Add(generated.Select(step => step[b]).TakeWhile(id => id != _endId).ToArray());
+        return rows;
+    }
+
+    /// <summary>
+    /// Beam search: per clip the <see cref="GenerationOptions.Beams"/> best partial texts by summed log-probability;
+    /// a text that ends joins the clip's finished ones, ranked by sum / length^<see cref="GenerationOptions.LengthPenalty"/>.
+    /// A clip is done when it has as many finished texts as beams and no running one can still beat the worst of
+    /// them; at the length limit the running texts are ranked with the finished ones.
+    /// </summary>
+    private List<long[]> BeamSearch(Tensor imageTokens, long[] prefix, int maxNewTokens, GenerationOptions options)
+    {
+        var batch = (int)imageTokens.shape[0];
+        var beams = options.Beams;
+        var rows = batch * beams;
+        using var decoder = StepDecoder.Create(_model, imageTokens, rowsPerClip: beams, options.UseCache, StepWeights(options));
+        var device = imageTokens.device;
+        var tokens = tensor(prefix, device: device).unsqueeze(0).repeat(rows, 1);
+        // At the start every beam of a clip holds the same text: only the first may grow, or all would pick the same tokens.
+        var scores = new double[rows];
+        for (var r = 0; r < rows; r++) scores[r] = r % beams == 0 ? 0 : -1e9;
+        var finished = Enumerable.Range(0, batch).Select(_ => new FinishedTexts(beams, options.LengthPenalty)).ToArray();
+        var done = new bool[batch];
+        var generated = 0;
+        var vocabulary = _model.Config.Text.VocabularySize;
+
+        while (true)
+        {
+            using var stepScope = NewDisposeScope();
+            var logits = Process(decoder.NextLogits(tokens), tokens, generated, options);
+            var total = F.log_softmax(logits, 1) + tensor(scores, dtype: ScalarType.Float32, device: device).unsqueeze(1);
+            var (topScores, topIndices) = total.view(batch, beams * (long)vocabulary).topk(2 * beams, dim: 1);
+            var candidateScores = topScores.data<float>().ToArray();
+            var candidateIndices = topIndices.data<long>().ToArray();
+            var texts = Texts(tokens, prefix.Length);
+            generated++;
+
+            var sourceRows = new long[rows];
+            var nextTokens = new long[rows];
+            var nextScores = new double[rows];
+            for (var b = 0; b < batch; b++)
+            {
+                var filled = 0;
+                if (done[b])
+                {
+                    for (; filled < beams; filled++)
+                    {
+                        sourceRows[b * beams + filled] = b * beams + filled;
+                        nextTokens[b * beams + filled] = _padId;
+                    }
+                    continue;
+                }
+                for (var rank = 0; rank < 2 * beams && filled < beams; rank++)
+                {
+                    var index = candidateIndices[b * 2 * beams + rank];
+                    var score = (double)candidateScores[b * 2 * beams + rank];
+                    var source = b * beams + (int)(index / vocabulary);
+                    var token = index % vocabulary;
+                    if (token == _endId)
+                    {
+                        // An end token ranked below the beam count would not have been kept as a running text either.
+                        if (rank < beams) finished[b].Add(texts[source], score, generated);
+                        continue;
+                    }
+                    sourceRows[b * beams + filled] = source;
+                    nextTokens[b * beams + filled] = token;
+                    nextScores[b * beams + filled] = score;
+                    filled++;
+                }
+                done[b] = finished[b].IsDone(nextScores[b * beams], generated);
+            }
+
+            var order = tensor(sourceRows, device: device);
+            decoder.Reorder(order);
+            var grown = cat([tokens.index_select(0, order), tensor(nextTokens, device: device).unsqueeze(1)], 1);
+            decoder.Keep(stepScope);
+            stepScope.MoveToOuter(grown);
+            tokens.Dispose();
+            tokens = grown;
+            scores = nextScores;
+            if (done.All(d => d) || generated >= maxNewTokens) break;
+        }
+
+        var last = Texts(tokens, prefix.Length);
+        var results = new List<long[]>(batch);
+        for (var b = 0; b < batch; b++)
+        {
+            if (!done[b])
+            {
+                for (var k = 0; k < beams; k++) finished[b].Add(last[b * beams + k], scores[b * beams + k], generated);
+            }
+            results.Add(finished[b].Best());
+        }
+        return results;
+    }
+
+    private CpuStepWeights? StepWeights(GenerationOptions options) => options.UseCache ? _cpuStepWeights.Value : null;
+
+    /// <summary>Repetition penalty, then the minimum length: what every strategy applies to the raw logits.</summary>
+    private Tensor Process(Tensor logits, Tensor tokens, int generated, GenerationOptions options)
+    {
+        logits = LogitsProcessing.PenaliseRepeats(logits, tokens, options.RepetitionPenalty);
+        return generated < options.MinLength ? LogitsProcessing.Forbid(logits, _endId) : logits;
+    }
+
+    private static long[][] Texts(Tensor tokens, int prefixLength)
+    {
+        var rows = (int)tokens.shape[0];
+        var length = (int)tokens.shape[1];
+        var all = tokens.data<long>().ToArray();
+        var texts = new long[rows][];
+        for (var r = 0; r < rows; r++) texts[r] = all.AsSpan(r * length + prefixLength, length - prefixLength).ToArray();
+        return texts;
+    }
+
+    private static Generator NewGenerator(int? seed, Device device)
+    {
+        var generator = new Generator(0, device);
+        if (seed is { } value) generator.manual_seed(value);
+        else generator.seed();
+        return generator;
+    }
+
+    /// <summary>A clip's finished beam-search texts, the best <c>beams</c> of them by length-normalised score.</summary>
+    private sealed class FinishedTexts(int beams, double lengthPenalty)
+    {
+        private readonly List<(long[] Ids, double Score)> _texts = [];
+
+        /// <param name="ids">The generated ids before the end token (if any).</param>
+        /// <param name="sumLogProbability">Summed log-probability of every generated token, the end token included.</param>
+        /// <param name="length">Generated tokens, the end token included.</param>
+        public void Add(long[] ids, double sumLogProbability, int length)
+        {
+            var score = sumLogProbability / Math.Pow(length, lengthPenalty);
+            if (_texts.Count == beams && score <= _texts[^1].Score) return;
+            var at = _texts.FindIndex(t => t.Score < score);
+            _texts.Insert(at < 0 ? _texts.Count : at, (ids, score));
+            if (_texts.Count > beams) _texts.RemoveAt(_texts.Count - 1);
+        }
+
+        /// <summary>As Hugging Face's beam search without early stopping: full, and the best running text, ended now, would not beat the worst.</summary>
+        public bool IsDone(double bestRunningSum, int length) =>
+            _texts.Count == beams && _texts[^1].Score >= bestRunningSum / Math.Pow(length, lengthPenalty);
+
+        public long[] Best() => _texts.Count == 0 ? [] : _texts[0].Ids;
+    }
+
+    /// <summary>One decoding step's logits for the last position of every row, with or without the key-value cache.</summary>
+    private abstract class StepDecoder : IDisposable
+    {
+        public static StepDecoder Create(VideoCocaModel model, Tensor imageTokens, int rowsPerClip, bool useCache, CpuStepWeights? weights) =>
+            useCache ? new Cached(model, imageTokens, rowsPerClip, weights) : new Uncached(model, imageTokens, rowsPerClip);
+
+        /// <param name="tokens">[rows, length]: every row's text so far.</param>
+        /// <returns>[rows, vocabulary]: logits for the token after the last.</returns>
+        public abstract Tensor NextLogits(Tensor tokens);
+
+        /// <summary>Keeps the rows given, each a row of the same clip (beam search's reordering).</summary>
+        public abstract void Reorder(Tensor rows);
+
+        /// <summary>Moves what must outlive <paramref name="step"/> out of it, and frees what the step replaced.</summary>
+        public abstract void Keep(DisposeScope step);
+
+        public abstract void Dispose();
+
+        private static Tensor PerRow(Tensor perClip, int rowsPerClip) =>
+            rowsPerClip == 1 ? perClip : perClip.repeat_interleave(rowsPerClip, dim: 0);
+
+        private sealed class Uncached : StepDecoder
+        {
+            private readonly VideoCocaModel _model;
+            private readonly Tensor _imageTokens;
+
+            public Uncached(VideoCocaModel model, Tensor imageTokens, int rowsPerClip)
+            {
+                _model = model;
+                _imageTokens = PerRow(imageTokens, rowsPerClip);
+            }
+
+            public override Tensor NextLogits(Tensor tokens)
+            {
+                var logits = _model.CaptionLogits(_imageTokens, tokens);
+                return logits.select(1, logits.shape[1] - 1);
+            }
+
+            // The rows of one clip share its image tokens: nothing to move.
+            public override void Reorder(Tensor rows) { }
+
+            public override void Keep(DisposeScope step) { }
+
+            public override void Dispose() { }
+        }
+
+        private sealed class Cached : StepDecoder
+        {
+            private readonly VideoCocaModel _model;
+            private readonly CpuStepWeights? _weights;
+            private readonly DecoderCache _cache;
+            private readonly int _textLayers;
+            private List<Tensor> _held = [];
+            private long _fed;
+
+            public Cached(VideoCocaModel model, Tensor imageTokens, int rowsPerClip, CpuStepWeights? weights)
+            {
+                _model = model;
+                _weights = weights;
+                _textLayers = model.Text.Transformer.Blocks.Count;
+                var context = model.TextDecoder.ProjectImageTokens(imageTokens)
+                    .Select(kv => (PerRow(kv.Keys, rowsPerClip), PerRow(kv.Values, rowsPerClip)))
+                    .ToList();
+                _cache = new DecoderCache(_textLayers + model.TextDecoder.Layers, context);
+                _held = [.. _cache.Tensors()];
+            }
+
+            public override Tensor NextLogits(Tensor tokens)
+            {
+                var length = tokens.shape[1];
+                var feed = tokens.narrow(1, _fed, length - _fed);
+                Tensor logits;
+                if (_weights is not null)
+                {
+                    logits = _weights.Step(feed, _fed, _cache);
+                }
+                else
+                {
+                    var states = _model.Text.EncodeTokensCached(feed, _fed, _cache);
+                    logits = _model.TextDecoder.ForwardCached(states, _fed, _cache, _textLayers);
+                }
+                _fed = length;
+                return logits.select(1, logits.shape[1] - 1);
+            }
+
+            // The rows of one clip share its image context, so only the self-attention keys and values move.
+            public override void Reorder(Tensor rows) => _cache.SelectSelfAttention(rows);
+
+            public override void Keep(DisposeScope step)
+            {
+                var now = _cache.Tensors().ToList();
+                step.MoveToOuter(now);
+                var kept = now.ToHashSet(ReferenceEqualityComparer.Instance);
+                foreach (var old in _held)
+                {
+                    if (!kept.Contains(old)) old.Dispose();
+                }
+                _held = now;
+            }
+
+            public override void Dispose()
+            {
+                foreach (var t in _held) t.Dispose();
+                _held = [];
+            }
+        }
+    }
+}
