@@ -5,7 +5,8 @@
 #
 # Settings (environment): VCP_HOME (state, default <repo>/.vcp), VCP_GATEWAY_PORT (default 5080),
 # VCP_SILO_PORT / VCP_SILO_GATEWAY_PORT (Orleans, default 11111 / 30000), VCP_MODEL (worker's model folder,
-# default <repo>/models/world-tiny), and those of scripts/stack.sh. Logs: $VCP_HOME/logs/<host>.log.
+# default <repo>/models/world-tiny), VCP_TOKENIZER (CLIP's BPE file, for a model folder without tokenizer.json),
+# and those of scripts/stack.sh. Logs: $VCP_HOME/logs/<host>.log.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export VCP_HOME=${VCP_HOME:-$root/.vcp}
@@ -41,8 +42,10 @@ running() { [ -f "$run_dir/$1.pid" ] && kill -0 "$(cat "$run_dir/$1.pid")" 2>/de
 start_host() {
   local name=$1
   if running "$name"; then log "$name already running (pid $(cat "$run_dir/$name.pid"))"; return; fi
-  # setsid: the host outlives this script and the terminal it was started from.
-  ( cd "$root" && setsid nohup dotnet "$(dll_of "$name")" >>"$log_dir/$name.log" 2>&1 < /dev/null & echo $! > "$run_dir/$name.pid" )
+  # setsid: the host outlives this script and the terminal it was started from. exec: the pid recorded is the host's
+  # own (not a subshell's that `down` would stop while the host, in its own session, ran on).
+  ( cd "$root" && exec setsid nohup dotnet "$(dll_of "$name")" >>"$log_dir/$name.log" 2>&1 < /dev/null ) &
+  echo $! > "$run_dir/$name.pid"
   log "$name started (pid $(cat "$run_dir/$name.pid")), log $log_dir/$name.log"
 }
 
@@ -69,6 +72,21 @@ wait_ready() {
   log "the gateway did not become ready in 2 minutes (see $log_dir)"; return 1
 }
 
+# The silo cuts frames at the worker's model input: size and resize mode come from the model folder's config.json
+# (written by this project, one key per line), so an imported 224x224 open_clip model needs no extra setting.
+ingest_settings_from_model() {
+  local config=$1/config.json
+  [ -f "$config" ] || { log "no model config at $config"; exit 1; }
+  config_value() { grep -o "\"$1\": *[^,}]*" "$config" | head -n 1 | sed 's/.*: *//; s/"//g'; }
+  export Ingest__FrameHeight=${Ingest__FrameHeight:-$(config_value image_height)}
+  export Ingest__FrameWidth=${Ingest__FrameWidth:-$(config_value image_width)}
+  case $(config_value resize) in
+    stretch) export Ingest__Resize=${Ingest__Resize:-Stretch} ;;
+    *) export Ingest__Resize=${Ingest__Resize:-Crop} ;;
+  esac
+  log "model $1: frames of ${Ingest__FrameWidth}x${Ingest__FrameHeight} ($Ingest__Resize)"
+}
+
 case ${1:-} in
   up)
     "$root/scripts/setup.sh" --stack
@@ -80,7 +98,10 @@ case ${1:-} in
     log "migrating"
     dotnet "$(dll_of migrator)" >>"$log_dir/migrator.log" 2>&1 || { log "migrator failed:"; tail -n 20 "$log_dir/migrator.log" >&2; exit 1; }
     export Gateway__Url="http://127.0.0.1:$gateway_port"
+    export Orleans__SiloPort=${VCP_SILO_PORT:-11111} Orleans__GatewayPort=${VCP_SILO_GATEWAY_PORT:-30000}
     export Worker__ModelPath=${VCP_MODEL:-$root/models/world-tiny}
+    [ -z "${VCP_TOKENIZER:-}" ] || export Worker__TokenizerPath=$VCP_TOKENIZER
+    ingest_settings_from_model "$Worker__ModelPath"
     for name in "${hosts[@]}"; do start_host "$name"; done
     wait_ready
     ;;

@@ -2,12 +2,15 @@
 # Runs the platform's private PostgreSQL cluster and RabbitMQ node on this machine, loopback only,
 # beside (never instead of) any system instance. Needs what `scripts/setup.sh --stack` installs.
 #
-# Usage: stack.sh start|stop|status|env
-#   start   initialises on first use, starts both, waits until each accepts connections (a no-op
-#           for one already running)
-#   stop    stops both (a no-op for one already stopped)
-#   status  prints the state of each; exit 0 only when both are running
-#   env     prints the connection settings as shell assignments (VCP_POSTGRES, VCP_RABBITMQ, ...)
+# Usage: stack.sh start|stop|status|env|add-vhost NAME|delete-vhost NAME
+#   start         initialises on first use, starts both, waits until each accepts connections (a
+#                 no-op for one already running)
+#   stop          stops both (a no-op for one already stopped)
+#   status        prints the state of each; exit 0 only when both are running
+#   env           prints the connection settings as shell assignments (VCP_POSTGRES, VCP_RABBITMQ, ...)
+#   add-vhost     creates a RabbitMQ virtual host that the vcp user may use fully (a no-op when it
+#                 exists): a test run's own, so that no other consumer on the node sees its messages
+#   delete-vhost  deletes a virtual host with its queues and exchanges (a no-op when it is gone)
 #
 # Settings (environment):
 #   VCP_HOME                 state folder, default <repo>/.vcp (/var/tmp/vcp-<hash> when the stack
@@ -318,6 +321,41 @@ rabbit_stop() {
   fi
 }
 
+# RabbitMQ's command-line tool for this node (it reaches the node through its epmd and cookie).
+rabbit_ctl() { as_rabbit "$rabbit_sbin/rabbitmqctl" --quiet "$@"; }
+
+# Virtual host names travel in amqp:// URLs: letters, digits, '-', '_' and '.' need no escaping.
+check_vhost_name() {
+  [[ ${1:-} =~ ^[A-Za-z0-9._-]{1,200}$ ]] || die "virtual host name '${1:-}' must be 1 to 200 of A-Z a-z 0-9 . _ -"
+}
+
+# Whether the node has the virtual host (the list read whole first: grep -q may close the pipe early).
+vhost_exists() {
+  local names; names=$(rabbit_ctl list_vhosts name)
+  grep -qxF -- "$1" <<<"$names"
+}
+
+rabbit_require_running() {
+  rabbit_running && port_open "$rabbit_port" || die "RabbitMQ is not running: run $(basename "$0") start"
+}
+
+add_vhost() {
+  check_vhost_name "$1"
+  rabbit_require_running
+  if ! vhost_exists "$1"; then
+    rabbit_ctl add_vhost "$1" >/dev/null
+  fi
+  rabbit_ctl set_permissions -p "$1" vcp '.*' '.*' '.*' >/dev/null
+}
+
+delete_vhost() {
+  check_vhost_name "$1"
+  rabbit_require_running
+  if vhost_exists "$1"; then
+    rabbit_ctl delete_vhost "$1" >/dev/null
+  fi
+}
+
 # --- commands --------------------------------------------------------------------------------
 
 print_env() {
@@ -357,5 +395,7 @@ case "${1:-}" in
   stop) with_lock stop_all ;;
   status) status ;;
   env) print_env ;;
-  *) echo "usage: $(basename "$0") start|stop|status|env" >&2; exit 2 ;;
+  add-vhost) add_vhost "${2:-}" ;;
+  delete-vhost) delete_vhost "${2:-}" ;;
+  *) echo "usage: $(basename "$0") start|stop|status|env|add-vhost NAME|delete-vhost NAME" >&2; exit 2 ;;
 esac

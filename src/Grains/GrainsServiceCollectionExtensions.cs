@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using VideoCoca.Grains.Ingest;
 using VideoCoca.Grains.Storage;
 using VideoCoca.Grains.Videos;
+using VideoCoca.Ingest;
 
 namespace VideoCoca.Grains;
 

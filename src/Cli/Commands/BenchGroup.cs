@@ -8,5 +8,7 @@ public static class BenchGroup
     public static Command Create() => new("bench", "measure parts of the platform on this machine")
     {
         GenerateBenchCommand.Create(),
+        IngestBenchCommand.Create(),
+        PipelineBenchCommand.Create(),
     };
 }

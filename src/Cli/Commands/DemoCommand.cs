@@ -65,7 +65,7 @@ public static class DemoCommand
     }
 
     /// <summary>models/world-tiny beside the vcp script, wherever the command is run from.</summary>
-    private static string DefaultModel()
+    internal static string DefaultModel()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

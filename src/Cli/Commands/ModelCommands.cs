@@ -28,6 +28,7 @@ public static class ModelCommands
         var tuning = new Option<TuningMode>("--tuning") { Description = "what learns: full, frozen (poolers only) or lit (image encoder frozen)", DefaultValueFactory = _ => TuningMode.Full };
         var adaptation = new Option<string?>("--adaptation") { Description = "attentional-pooler or mean-pooling (default: the size's or the init model's)" };
         var temporal = new Option<bool?>("--temporal-embedding") { Description = "add a learned per-frame embedding before the poolers" };
+        var gain = new Option<bool?>("--temporal-gain") { Description = "add a learned per-frame, per-channel gain on the tokens before the poolers" };
         var placement = new Option<string?>("--temporal-placement") { Description = "where the temporal embedding enters: pooler-input or encoder-input" };
         var cascade = new Option<bool?>("--cascade") { Description = "the paper's cascade: a one-query contrastive pooler over the captioning pooler (new models only)" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 1000 };
@@ -37,9 +38,10 @@ public static class ModelCommands
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var adaptationLr = new Option<double>("--adaptation-lr-scale") { Description = "learning rate of the temporal embedding relative to the rest", DefaultValueFactory = _ => 10 };
         var every = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 200 };
+        var twins = new Option<bool>("--reversed-twins") { Description = "video stage: pair every clip with itself played backwards (opposite motion in its caption)" };
         var command = new Command("train", "train on the shapes world, rendered in memory; resumes when --out holds an unfinished run")
         {
-            output, size, init, stage, tuning, adaptation, temporal, placement, cascade, steps, batch, lr, warmup, seed, adaptationLr, every,
+            output, size, init, stage, tuning, adaptation, temporal, gain, placement, cascade, steps, batch, lr, warmup, seed, adaptationLr, every, twins,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -49,6 +51,7 @@ public static class ModelCommands
                 Stage = parse.GetValue(stage), Tuning = parse.GetValue(tuning), Steps = parse.GetValue(steps),
                 BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
                 Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(every), AdaptationLearningRateScale = parse.GetValue(adaptationLr),
+                ReversedTwins = parse.GetValue(twins),
             };
             if (options.Steps < 1 || options.BatchSize < 2) throw new UserInputException("--steps must be at least 1 and --batch-size at least 2 (the contrastive loss needs negatives)");
             TorchSharp.torch.manual_seed(options.Seed);
@@ -64,7 +67,7 @@ public static class ModelCommands
             else if (parse.GetValue(init) is { } initFolder)
             {
                 var config = ModelCheckpoint.ReadConfig(initFolder.FullName);
-                var adapted = config with { Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(placement)) };
+                var adapted = config with { Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(gain), parse.GetValue(placement)) };
                 var loaded = ModelCheckpoint.Load(initFolder.FullName);
                 start = loaded with { Model = WithVideoConfig(loaded.Model, adapted) };
             }
@@ -73,7 +76,7 @@ public static class ModelCommands
                 var config = ModelSizes.Get(parse.GetValue(size)!);
                 config = config with
                 {
-                    Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(placement)),
+                    Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(gain), parse.GetValue(placement)),
                     Vision = config.Vision with { ContrastivePoolerCascade = parse.GetValue(cascade) ?? config.Vision.ContrastivePoolerCascade },
                 };
                 var tokenizer = WordTokenizer.FromTexts(WorldVocabulary.AllTexts());
@@ -95,7 +98,7 @@ public static class ModelCommands
         return command;
     }
 
-    private static VideoConfig Adapt(VideoConfig video, string? adaptation, bool? temporal, string? placement) => video with
+    private static VideoConfig Adapt(VideoConfig video, string? adaptation, bool? temporal, bool? gain, string? placement) => video with
     {
         TemporalPlacement = placement switch
         {
@@ -112,6 +115,7 @@ public static class ModelCommands
             _ => throw new UserInputException($"--adaptation must be attentional-pooler or mean-pooling, not '{adaptation}'"),
         },
         TemporalEmbedding = temporal ?? video.TemporalEmbedding,
+        TemporalGain = gain ?? video.TemporalGain,
     };
 
     /// <summary>A model of the new video configuration carrying over every weight the old one had (a new temporal embedding starts at zero).</summary>

@@ -9,7 +9,9 @@ namespace VideoCoca.Cli.Platform;
 /// <summary>The gateway's HTTP API as the CLI uses it.</summary>
 public sealed class GatewayClient(Uri baseAddress) : IDisposable
 {
-    public static readonly Uri DefaultAddress = new(Environment.GetEnvironmentVariable("VCP_GATEWAY") ?? "http://127.0.0.1:5080");
+    /// <summary>VCP_GATEWAY, else the loopback port scripts/platform.sh starts the gateway on (VCP_GATEWAY_PORT, default 5080).</summary>
+    public static readonly Uri DefaultAddress = new(Environment.GetEnvironmentVariable("VCP_GATEWAY")
+        ?? $"http://127.0.0.1:{Environment.GetEnvironmentVariable("VCP_GATEWAY_PORT") ?? "5080"}");
 
     private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
 
@@ -36,6 +38,20 @@ public sealed class GatewayClient(Uri baseAddress) : IDisposable
         return body.RootElement.GetProperty("video_id").GetGuid();
     }
 
+    /// <summary>Whether the gateway answers and reports PostgreSQL, RabbitMQ and the cluster ready.</summary>
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync("/health/ready", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
     public async Task<VideoStatus> GetStatusAsync(Guid id, CancellationToken cancellationToken)
     {
         using var response = await Send(() => _http.GetAsync($"/api/videos/{id}", cancellationToken));
@@ -53,6 +69,13 @@ public sealed class GatewayClient(Uri baseAddress) : IDisposable
         var array = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement
             : document.RootElement.TryGetProperty("clips", out var clips) ? clips : document.RootElement.GetProperty("items");
         return array.Deserialize<List<ClipResult>>()!;
+    }
+
+    /// <summary>Removes a video with its files and results.</summary>
+    public async Task DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        using var response = await Send(() => _http.DeleteAsync($"/api/videos/{id}", cancellationToken));
+        await EnsureSuccess(response, cancellationToken);
     }
 
     public static bool IsFinished(VideoState state) =>

@@ -24,6 +24,7 @@ public static class GatewayExtensions
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName))
+            .PostConfigure(o => o.DefaultQuestions = o.DefaultQuestions.Length > 0 ? o.DefaultQuestions : [.. GatewayOptions.WorldQuestions])
             .Validate(o => o.MaxUploadBytes > 0, "Gateway:MaxUploadBytes must be positive")
             .Validate(o => o.MaxDurationSeconds > 0, "Gateway:MaxDurationSeconds must be positive")
             .ValidateOnStart();
@@ -91,6 +92,9 @@ public static class GatewayApp
         {
             Args = args,
             ApplicationName = typeof(GatewayApp).Assembly.GetName().Name,
+            // appsettings.json is beside the binary; the configuration's file watcher then watches that folder, not the
+            // working folder (the repository under scripts/platform.sh, where the silo writes every clip's files).
+            ContentRootPath = AppContext.BaseDirectory,
         });
         builder.AddGateway();
         configure?.Invoke(builder);

@@ -36,8 +36,12 @@ public sealed class GatewayOptions
     /// <summary>Frames sampled per clip when the upload gives none.</summary>
     public int DefaultFramesPerClip { get; set; } = 8;
 
-    /// <summary>Questions asked of every clip when the upload gives none.</summary>
-    public string[] DefaultQuestions { get; set; } = [.. WorldQuestions];
+    /// <summary>
+    /// Questions asked of every clip when the upload gives none; left empty, <see cref="WorldQuestions"/>. Empty rather
+    /// than pre-filled because configuration binding appends to an array's items: configured questions could never
+    /// replace pre-filled ones.
+    /// </summary>
+    public string[] DefaultQuestions { get; set; } = [];
 
     /// <summary>How long the synchronous probe of an upload may take before it is refused.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMinutes(2);

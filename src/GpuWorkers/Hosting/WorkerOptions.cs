@@ -8,6 +8,9 @@ public sealed class WorkerOptions
     /// <summary>The model folder (model.safetensors, config.json, tokenizer.json, labels.json); relative paths are taken from the repository root when found, else the working folder.</summary>
     public string ModelPath { get; set; } = "models/world-tiny";
 
+    /// <summary>CLIP's BPE vocabulary file, for a model folder that has weights and config.json but no tokenizer.json (open_clip weights copied by hand); empty uses the folder's tokenizer.json.</summary>
+    public string TokenizerPath { get; set; } = "";
+
     /// <summary>The name results are stored under; empty for the model's config name and a short checksum of its weights.</summary>
     public string ModelVersion { get; set; } = "";
 

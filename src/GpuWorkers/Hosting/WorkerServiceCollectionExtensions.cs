@@ -38,7 +38,9 @@ public static class WorkerHost
 {
     public static HostApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // Content root beside the binary: appsettings.json is there, and the configuration's file watcher then watches
+        // that folder, not the working folder (the repository under scripts/platform.sh, with every clip file written).
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddGpuWorker(builder.Configuration);
         return builder;
     }

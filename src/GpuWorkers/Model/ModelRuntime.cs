@@ -56,7 +56,7 @@ public sealed class ModelRuntime
     /// <summary>Loads the model folder onto the configured device and names its version.</summary>
     public void Load()
     {
-        Folder = ResolveFolder(_options.ModelPath);
+        Folder = ResolvePath(_options.ModelPath);
         var cuda = cuda_is_available();
         DeviceName = _options.Device switch
         {
@@ -73,7 +73,7 @@ public sealed class ModelRuntime
         set_default_device(DeviceName == "cuda" ? CUDA : CPU);
         var weights = Path.Combine(Folder, ModelCheckpoint.WeightsFile);
         Checksum = "sha256:" + HashFile(weights);
-        var loaded = ModelCheckpoint.Load(Folder);
+        var loaded = ModelCheckpoint.Load(Folder, bpePath: string.IsNullOrWhiteSpace(_options.TokenizerPath) ? null : ResolvePath(_options.TokenizerPath));
         _config = loaded.Model.Config;
         _predictor = new VideoCocaPredictor(loaded);
         _normalizer = new FrameNormalizer(_config.Preprocess);
@@ -86,10 +86,10 @@ public sealed class ModelRuntime
             loaded.Labels.Actions.Count);
     }
 
-    /// <summary>The configured folder as given when it exists, else under the repository root when one is found above the binaries.</summary>
-    public static string ResolveFolder(string configured)
+    /// <summary>The configured folder or file as given when it exists, else under the repository root when one is found above the binaries.</summary>
+    public static string ResolvePath(string configured)
     {
-        if (Path.IsPathRooted(configured) || Directory.Exists(configured))
+        if (Path.IsPathRooted(configured) || Directory.Exists(configured) || File.Exists(configured))
         {
             return Path.GetFullPath(configured);
         }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using VideoCoca.Grains.Ingest;
+using VideoCoca.Ingest;
 
 namespace VideoCoca.Grains.Storage;
 

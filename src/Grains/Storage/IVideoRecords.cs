@@ -15,6 +15,9 @@ public interface IVideoRecords
     /// <summary>Records what the workers said about a clip.</summary>
     Task SetClipStateAsync(Guid videoId, int index, ClipState state, string? error, CancellationToken cancellationToken = default);
 
+    /// <summary>The video's clips that a worker has finished with (analysed or failed), as their rows say.</summary>
+    Task<IReadOnlyList<SettledClip>> SettledClipsAsync(Guid videoId, CancellationToken cancellationToken = default);
+
     /// <summary>Removes every clip row of the video (and their results).</summary>
     Task DeleteClipsAsync(Guid videoId, CancellationToken cancellationToken = default);
 
@@ -39,3 +42,6 @@ public sealed record VideoRow(
     int ClipsTotal,
     int ClipsDone,
     int ClipsFailed);
+
+/// <summary>A clip whose analysis is over: <see cref="ClipState.Analysed"/> or <see cref="ClipState.Failed"/> with the reason.</summary>
+public sealed record SettledClip(int Index, ClipState State, string? Error);

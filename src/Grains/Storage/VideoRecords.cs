@@ -73,6 +73,16 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
             .ExecuteUpdateAsync(set => set.SetProperty(c => c.State, state).SetProperty(c => c.Error, error), cancellationToken);
     }
 
+    public async Task<IReadOnlyList<SettledClip>> SettledClipsAsync(Guid videoId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Clips.AsNoTracking()
+            .Where(c => c.VideoId == videoId && (c.State == ClipState.Analysed || c.State == ClipState.Failed))
+            .OrderBy(c => c.Index)
+            .Select(c => new SettledClip(c.Index, c.State, c.Error))
+            .ToListAsync(cancellationToken);
+    }
+
     public async Task DeleteClipsAsync(Guid videoId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

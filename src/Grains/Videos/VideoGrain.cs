@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 using VideoCoca.Contracts.Api;
 using VideoCoca.Contracts.Messages;
 using VideoCoca.GrainInterfaces;
-using VideoCoca.Grains.Ingest;
 using VideoCoca.Grains.Storage;
+using VideoCoca.Ingest;
 using VideoCoca.Persistence.Entities;
 
 namespace VideoCoca.Grains.Videos;
@@ -36,6 +36,9 @@ public sealed class VideoGrain(
     private readonly SemaphoreSlim _writes = new(1, 1);
     private CancellationTokenSource? _stop;
     private Task? _ingest;
+
+    /// <summary>Set while <see cref="FailAsync"/> removes the clips: results that arrive meanwhile are ignored.</summary>
+    private bool _failing;
 
     private VideoGrainState S => store.State;
 
@@ -119,7 +122,7 @@ public sealed class VideoGrain(
         }
         if (S.State == VideoState.Analysing)
         {
-            await CompleteIfDoneAsync();
+            await CatchUpOutcomesAsync();
             return;
         }
         EnsureIngestRunning();
@@ -256,7 +259,7 @@ public sealed class VideoGrain(
 
     private async Task RecordOutcomeAsync(int clipIndex, ClipOutcome outcome)
     {
-        if (S.Request is null || S.State is VideoState.Failed or VideoState.Received or VideoState.Probing)
+        if (_failing || S.Request is null || S.State is VideoState.Failed or VideoState.Received or VideoState.Probing)
         {
             logger.LogDebug("Video {VideoId}: result for clip {Index} ignored in state {State}", VideoId, clipIndex, S.State);
             return;
@@ -267,6 +270,33 @@ public sealed class VideoGrain(
         }
         await records.SetClipStateAsync(VideoId, clipIndex, outcome.Failed ? ClipState.Failed : ClipState.Analysed, outcome.Reason);
         if (!await CompleteIfDoneAsync())
+        {
+            await CheckpointAsync(mirror: true);
+        }
+    }
+
+    /// <summary>
+    /// Takes the verdicts the grain never heard of from the clip rows, then completes the video if that was all it lacked.
+    /// A worker stores a clip's results (or marks it failed) before it publishes the message that tells the grain, so the
+    /// rows are the truth; a message lost on the way (dead-lettered while this grain's silo was dying, say) would
+    /// otherwise leave the video analysing for ever.
+    /// </summary>
+    private async Task CatchUpOutcomesAsync()
+    {
+        var missed = (await records.SettledClipsAsync(VideoId))
+            .Where(c => c.Index >= 0 && c.Index < S.ClipsTotal && !S.Outcomes.ContainsKey(c.Index))
+            .ToList();
+        foreach (var clip in missed)
+        {
+            var failed = clip.State == ClipState.Failed;
+            S.Outcomes[clip.Index] = new ClipOutcome(failed, failed ? clip.Error ?? "no reason given" : null);
+        }
+        if (missed.Count > 0)
+        {
+            logger.LogWarning("Video {VideoId}: the results of clips {Indices} were stored but never reported; taken from the database",
+                VideoId, string.Join(", ", missed.Select(c => c.Index)));
+        }
+        if (!await CompleteIfDoneAsync() && missed.Count > 0)
         {
             await CheckpointAsync(mirror: true);
         }
@@ -293,12 +323,24 @@ public sealed class VideoGrain(
         return true;
     }
 
+    /// <summary>
+    /// Clips first, then the state: a snapshot or row that says failed never shows clips still being removed (grain
+    /// calls interleave with the ingest at its awaits). A silo lost in between resumes the ingest, which fails again.
+    /// </summary>
     private async Task FailAsync(string error)
     {
-        S.Error = error;
-        await TransitionAsync(VideoState.Failed);
-        await RemoveClipsAsync();
-        await ForgetReminderAsync();
+        _failing = true;
+        try
+        {
+            S.Error = error;
+            await RemoveClipsAsync();
+            await TransitionAsync(VideoState.Failed);
+            await ForgetReminderAsync();
+        }
+        finally
+        {
+            _failing = false;
+        }
     }
 
     /// <summary>A failed video keeps no clips: rows, files and state go (idempotent, retried by the reminder).</summary>

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using VideoCoca.Grains;
-using VideoCoca.Grains.Ingest;
 using VideoCoca.Grains.Videos;
+using VideoCoca.Ingest;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
 using VideoCoca.Silo.Consumers;
@@ -36,7 +36,7 @@ public static class SiloHostExtensions
         builder.Services.AddVideoGrainServices(configuration);
         builder.Services.AddPlatformMessaging(configuration, bus =>
         {
-            bus.AddConsumer<ClipResultsConsumer>();
+            bus.AddConsumer<ClipResultsConsumer, ClipResultsConsumerDefinition>();
             configureBus?.Invoke(bus);
         });
 

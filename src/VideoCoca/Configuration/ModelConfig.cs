@@ -87,6 +87,8 @@ public sealed record VideoConfig
     /// <summary>A learned per-frame embedding added to every token of that frame before the poolers, zero at start.</summary>
     public bool TemporalEmbedding { get; init; }
     public TemporalPlacement TemporalPlacement { get; init; } = TemporalPlacement.PoolerInput;
+    /// <summary>A learned per-frame, per-channel gain on every token of that frame before the poolers (tokens x (1 + g_t)), zero at start.</summary>
+    public bool TemporalGain { get; init; }
 }
 
 public sealed record PreprocessConfig

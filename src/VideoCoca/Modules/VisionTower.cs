@@ -28,6 +28,7 @@ public sealed class VisionTower : nn.Module
     private readonly LayerNorm _lnPost;
     private readonly Parameter _proj;
     private readonly Parameter? _temporalEmbedding;
+    private readonly Parameter? _temporalGain;
 
     public VisionTower(ModelConfig config) : base(nameof(VisionTower))
     {
@@ -62,6 +63,15 @@ public sealed class VisionTower : nn.Module
             _temporalEmbedding = new Parameter(zeros(config.Video.Frames, v.Width));
             register_parameter("temporal_embedding", _temporalEmbedding);
         }
+        if (config.Video.TemporalGain)
+        {
+            // Zero at start for the same reason. An added embedding reaches the pooled output as a weighted sum of the
+            // frames' embeddings, whatever the tokens hold, so it cannot tie "where" to "when"; a gain multiplies each
+            // frame's tokens, and the pooled output gains a sum over frames of (gain at t) x (token at t): a weighted
+            // contrast of the square's positions over time, linear in what is learned.
+            _temporalGain = new Parameter(zeros(config.Video.Frames, v.Width));
+            register_parameter("temporal_gain", _temporalGain);
+        }
     }
 
     /// <summary>The per-frame encoder's parameters: what <c>lit</c> and <c>frozen</c> tuning hold still.</summary>
@@ -69,14 +79,14 @@ public sealed class VisionTower : nn.Module
         _conv1.parameters().Concat([_classEmbedding, _positionalEmbedding]).Concat(_lnPre.parameters()).Concat(_transformer.parameters());
 
     /// <summary>Parameters that only the video adaptation adds (none for an image model).</summary>
-    public IEnumerable<Parameter> AdaptationParameters() => _temporalEmbedding is null ? [] : [_temporalEmbedding];
+    public IEnumerable<Parameter> AdaptationParameters() => new[] { _temporalEmbedding, _temporalGain }.OfType<Parameter>();
 
     /// <summary>The poolers and what only the video adaptation adds: what <c>frozen</c> tuning trains.</summary>
     public IEnumerable<Parameter> PoolerParameters()
     {
         var pooler = _attnPool.parameters();
         if (_attnPoolContrastive is not null) pooler = pooler.Concat(_attnPoolContrastive.parameters());
-        return _temporalEmbedding is null ? pooler : pooler.Append(_temporalEmbedding);
+        return pooler.Concat(AdaptationParameters());
     }
 
     /// <summary>Per-frame tokens from the image encoder.</summary>
@@ -106,6 +116,10 @@ public sealed class VisionTower : nn.Module
         {
             frameTokens = frameTokens + FrameEmbeddings(time).view(1, time, 1, -1);
         }
+        if (_temporalGain is not null)
+        {
+            frameTokens = frameTokens * (FrameGains(time) + 1).view(1, time, 1, -1);
+        }
         if (_config.Video.Adaptation == VideoAdaptation.MeanPooling && time > 1)
         {
             var perFrame = PoolTokens(frameTokens.flatten(0, 1));
@@ -126,6 +140,13 @@ public sealed class VisionTower : nn.Module
         if (time > _temporalEmbedding!.shape[0])
             throw new ArgumentException($"clip has {time} frames but the temporal embedding knows {_temporalEmbedding.shape[0]}");
         return _temporalEmbedding.narrow(0, 0, time);
+    }
+
+    private Tensor FrameGains(long time)
+    {
+        if (time > _temporalGain!.shape[0])
+            throw new ArgumentException($"clip has {time} frames but the temporal gain knows {_temporalGain.shape[0]}");
+        return _temporalGain.narrow(0, 0, time);
     }
 
     private VisualOutput PoolTokens(Tensor tokens)

@@ -74,7 +74,7 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
         var scales = groups.Select(g => g.Scale).ToArray();
 
         var start = ModelCheckpoint.LoadTrainingState(folder, optimizer)?.Step ?? 0;
-        var sampler = new WorldBatchSampler(model.Config, tokenizer, options.Stage, options.Seed);
+        var sampler = new WorldBatchSampler(model.Config, tokenizer, options.Stage, options.Seed, options.ReversedTwins);
         // A temporal embedding inside the encoder learns through it even when the encoder's own weights are frozen.
         var encoderLearns = options.Tuning == TuningMode.Full || model.Visual.TemporalEmbeddingInsideEncoder;
         var textLearns = options.Tuning != TuningMode.Frozen;

@@ -38,6 +38,11 @@ public sealed record TrainingOptions
     public double CaptionWeight { get; init; } = 2.0;
     /// <summary>Learning rate of parameters that only the video adaptation adds (the temporal embedding), relative to the rest.</summary>
     public double AdaptationLearningRateScale { get; init; } = 10;
+    /// <summary>
+    /// Video stage: every other clip of a batch is its neighbour played backwards, captioned with the opposite motion.
+    /// The pair shows the same frames in another order, so only the order of frames tells their captions apart.
+    /// </summary>
+    public bool ReversedTwins { get; init; }
     public int Seed { get; init; } = 1;
     public int CheckpointEvery { get; init; } = 200;
 }

@@ -16,7 +16,7 @@ public sealed record TrainingBatch(Tensor Frames, Tensor Texts, Tensor Targets, 
 /// Draws batches of the shapes world rendered in memory at the model's input size. Every batch depends on the seed
 /// and the step only, so a resumed run sees exactly the batches the uninterrupted run would have seen.
 /// </summary>
-public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokenizer, TrainingStage stage, int seed)
+public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokenizer, TrainingStage stage, int seed, bool reversedTwins = false)
 {
     private readonly FrameNormalizer _normalizer = new(config.Preprocess);
 
@@ -29,10 +29,17 @@ public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokeniz
         var pixels = new float[batchSize * t * 3 * h * w];
         var captions = new string[batchSize];
         var qaTexts = new (string Question, string Answer)[batchSize];
+        var geometry = ClipGeometry.Reference;
+        WorldScene? scene = null;
         for (var b = 0; b < batchSize; b++)
         {
-            var geometry = RandomGeometry(rng);
-            var scene = WorldRenderer.RandomScene(rng, geometry);
+            var twin = reversedTwins && stage == TrainingStage.Video && b % 2 == 1;
+            if (!twin)
+            {
+                geometry = RandomGeometry(rng);
+                scene = WorldRenderer.RandomScene(rng, geometry);
+            }
+            var motion = twin ? WorldVocabulary.Reversed(scene!.Motion) : scene!.Motion;
             var clip = pixels.AsSpan(b * t * 3 * h * w, t * 3 * h * w);
             if (stage == TrainingStage.Image)
             {
@@ -45,16 +52,17 @@ public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokeniz
                 var indices = ClipGeometry.SampleIndices(geometry.FrameCount, t);
                 for (var f = 0; f < t; f++)
                 {
-                    WorldRenderer.RenderScaled(scene, geometry, (double)indices[f] / geometry.FramesPerSecond, w, h, clip.Slice(f * 3 * h * w, 3 * h * w));
+                    var index = twin ? indices[t - 1 - f] : indices[f];
+                    WorldRenderer.RenderScaled(scene, geometry, (double)index / geometry.FramesPerSecond, w, h, clip.Slice(f * 3 * h * w, 3 * h * w));
                 }
-                captions[b] = scene.Caption;
+                captions[b] = WorldVocabulary.Caption(scene.Size, scene.Color, motion);
             }
             Perturb(rng, clip);
             var questions = stage == TrainingStage.Image
                 ? [WorldVocabulary.ColorQuestion, WorldVocabulary.SizeQuestion]
                 : WorldVocabulary.Questions;
             var question = questions[rng.Next(questions.Length)];
-            qaTexts[b] = (question, WorldVocabulary.Answer(question, scene.Size, scene.Color, scene.Motion));
+            qaTexts[b] = (question, WorldVocabulary.Answer(question, scene.Size, scene.Color, motion));
         }
 
         var context = config.Text.ContextLength;

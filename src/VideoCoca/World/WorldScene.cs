@@ -45,6 +45,13 @@ public static class WorldVocabulary
     /// <summary>What a single frame shows: appearance only (the image pre-training stage's captions).</summary>
     public static string AppearanceCaption(string size, string color) => $"a {size} {color} square";
 
+    /// <summary>The motion a clip shows when it is played backwards.</summary>
+    public static string Reversed(string motion) => motion switch
+    {
+        "left" => "right", "right" => "left", "up" => "down", "down" => "up", "still" => "still",
+        _ => throw new ArgumentException($"not a motion of this world: '{motion}'"),
+    };
+
     public static string Action(string motion) => motion == "still" ? "staying still" : $"moving {motion}";
 
     public static string Answer(string question, string size, string color, string motion) => question switch

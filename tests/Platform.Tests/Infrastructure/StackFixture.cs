@@ -7,8 +7,14 @@ namespace VideoCoca.Platform.Tests.Infrastructure;
 /// <summary>
 /// The real stack for a test run: <c>scripts/stack.sh start</c> (PostgreSQL and RabbitMQ on
 /// loopback; a no-op when they already run), then a database of this run's own, created and
-/// migrated by the migrator host exactly as deployments run it, and dropped at the end.
+/// migrated by the migrator host exactly as deployments run it, and a RabbitMQ virtual host of
+/// its own; both removed at the end.
 /// </summary>
+/// <remarks>
+/// The virtual host keeps the run's messages from any other consumer on the node: a platform
+/// started with <c>./vcp up</c>, or a host left over from an earlier run, would otherwise take
+/// AnalyzeClip and ClipAnalyzed messages off the shared queues.
+/// </remarks>
 public sealed class StackFixture : IAsyncLifetime
 {
     private const string AdminConnectionString = "Host=127.0.0.1;Port={0};Database=postgres;Username=vcp;Password={1};Pooling=false";
@@ -19,14 +25,24 @@ public sealed class StackFixture : IAsyncLifetime
     private readonly string rabbitPassword = Environment.GetEnvironmentVariable("VCP_RABBIT_PASSWORD") ?? "vcp";
 
     /// <summary>This run's own database, fresh and migrated.</summary>
-    public string DatabaseName { get; } = $"vcp_test_{Guid.NewGuid():N}"[..21];
+    public string DatabaseName { get; }
+
+    /// <summary>This run's own RabbitMQ virtual host.</summary>
+    public string VirtualHost { get; }
+
+    public StackFixture()
+    {
+        var run = Guid.NewGuid().ToString("N")[..12];
+        DatabaseName = $"vcp_test_{run}";
+        VirtualHost = $"vcp-test-{run}";
+    }
 
     /// <summary>Connection string of <see cref="DatabaseName"/>.</summary>
     public string ConnectionString =>
         $"Host=127.0.0.1;Port={pgPort};Database={DatabaseName};Username=vcp;Password={pgPassword}";
 
-    /// <summary>The private RabbitMQ node.</summary>
-    public string RabbitMqUrl => $"amqp://vcp:{rabbitPassword}@127.0.0.1:{rabbitPort}/";
+    /// <summary>The private RabbitMQ node, in <see cref="VirtualHost"/>.</summary>
+    public string RabbitMqUrl => $"amqp://vcp:{rabbitPassword}@127.0.0.1:{rabbitPort}/{VirtualHost}";
 
     /// <summary>What the migrator host returned for the fixture's own run.</summary>
     public int MigratorExitCode { get; private set; } = -1;
@@ -34,6 +50,7 @@ public sealed class StackFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await RunStackScriptAsync("start");
+        await RunStackScriptAsync("add-vhost", VirtualHost);
         MigratorExitCode = await RunMigratorAsync();
         if (MigratorExitCode != 0)
         {
@@ -47,16 +64,23 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(string.Format(null, AdminConnectionString, pgPort, pgPassword));
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        try
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(string.Format(null, AdminConnectionString, pgPort, pgPassword));
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            await RunStackScriptAsync("delete-vhost", VirtualHost);
+        }
     }
 
-    private static async Task RunStackScriptAsync(string command)
+    private static async Task RunStackScriptAsync(params string[] command)
     {
-        var start = new ProcessStartInfo("bash", [RepositoryPaths.StackScript, command])
+        var start = new ProcessStartInfo("bash", [RepositoryPaths.StackScript, .. command])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -70,7 +94,7 @@ public sealed class StackFixture : IAsyncLifetime
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException(
-                $"scripts/stack.sh {command} exited with {process.ExitCode}:\n{await output}\n{await errors}");
+                $"scripts/stack.sh {string.Join(' ', command)} exited with {process.ExitCode}:\n{await output}\n{await errors}");
         }
     }
 }

@@ -90,6 +90,18 @@ public sealed class SiloHarness(StackFixture stack, string blobRoot)
         return rows;
     }
 
+    /// <summary>Sets a clip row's state as a worker does when it stores results or gives up on the clip.</summary>
+    public async Task SetClipStateAsync(Guid clipId, string state, string? error)
+    {
+        await using var connection = new NpgsqlConnection(stack.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("UPDATE clips SET state = @state, error = @error WHERE id = @id", connection);
+        command.Parameters.AddWithValue("state", state);
+        command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        command.Parameters.AddWithValue("id", clipId);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
     public async Task<VideoRowView?> VideoRowAsync(Guid videoId)
     {
         await using var connection = new NpgsqlConnection(stack.ConnectionString);

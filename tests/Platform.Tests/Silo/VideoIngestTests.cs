@@ -116,13 +116,7 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
         await silo.StartAsync();
         try
         {
-            var videoId = Guid.NewGuid();
-            var upload = videos.Upload(videos.ThreeScenes, videoId);
-            var grain = silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IVideoGrain>(videoId);
-            // No clip settings in the request: the silo's defaults (4 s, no overlap, 8 frames).
-            await grain.StartAsync(new IngestRequest("three.mp4", upload, 1, 0, 0, 0, []));
-            Assert.Equal(VideoState.Analysing, (await SiloHarness.WaitForAsync(grain, SiloHarness.IsSettled, Patience)).State);
-            var rows = await harness.ClipRowsAsync(videoId);
+            var (videoId, grain, rows) = await SplitThreeScenesAsync(harness, silo);
             await probe.Bus.Publish(new ClipAnalyzed(videoId, rows[0].Id, 0, "world-tiny", "a", [], [], DateTimeOffset.UtcNow));
             await probe.Bus.Publish(new ClipFailed(videoId, rows[1].Id, 1, null, "frames unreadable", DateTimeOffset.UtcNow));
             await probe.Bus.Publish(new ClipAnalyzed(videoId, rows[2].Id, 2, "world-tiny", "a", [], [], DateTimeOffset.UtcNow));
@@ -138,6 +132,48 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
         {
             await silo.StopAsync();
         }
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task VerdictsStoredButNeverReportedAreTakenFromTheClipRowsByTheReminder()
+    {
+        var harness = new SiloHarness(stack, videos.BlobRoot);
+        await using var probe = await harness.StartProbeAsync();
+        using var silo = harness.BuildSilo();
+        await silo.StartAsync();
+        try
+        {
+            var (videoId, grain, rows) = await SplitThreeScenesAsync(harness, silo);
+            await probe.Bus.Publish(new ClipAnalyzed(videoId, rows[0].Id, 0, "world-tiny", "a", [], [], DateTimeOffset.UtcNow));
+            Assert.Equal(1, (await SiloHarness.WaitForAsync(grain, s => s.ClipsDone == 1, Patience)).ClipsDone);
+
+            // Clips 1 and 2 as a worker leaves them before its messages are lost: one analysed, one failed with its reason.
+            await harness.SetClipStateAsync(rows[1].Id, "analysed", null);
+            await harness.SetClipStateAsync(rows[2].Id, "failed", "frames unreadable");
+
+            // Nobody reports them; the reminder (every 5 s here) finds them in the rows.
+            var done = await SiloHarness.WaitForAsync(grain, s => s.ClipsDone == 3, TimeSpan.FromSeconds(30));
+            Assert.Equal((VideoState.CompletedWithErrors, 3, 1), (done.State, done.ClipsDone, done.ClipsFailed));
+            Assert.Contains("clip 2: frames unreadable", done.Error);
+            var row = await harness.VideoRowAsync(videoId);
+            Assert.Equal(("completed_with_errors", 2, 1), (row!.State, row.ClipsDone, row.ClipsFailed));
+        }
+        finally
+        {
+            await silo.StopAsync();
+        }
+    }
+
+    /// <summary>The 3-scene video started with the silo's default clip settings and split: its grain, waiting for verdicts, and its clip rows.</summary>
+    private async Task<(Guid VideoId, IVideoGrain Grain, List<ClipRow> Rows)> SplitThreeScenesAsync(SiloHarness harness, IHost silo)
+    {
+        var videoId = Guid.NewGuid();
+        var upload = videos.Upload(videos.ThreeScenes, videoId);
+        var grain = silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IVideoGrain>(videoId);
+        // No clip settings in the request: the silo's defaults (4 s, no overlap, 8 frames).
+        await grain.StartAsync(new IngestRequest("three.mp4", upload, 1, 0, 0, 0, []));
+        Assert.Equal(VideoState.Analysing, (await SiloHarness.WaitForAsync(grain, SiloHarness.IsSettled, Patience)).State);
+        return (videoId, grain, await harness.ClipRowsAsync(videoId));
     }
 
     public static TheoryData<string, string> BadInputs => new()

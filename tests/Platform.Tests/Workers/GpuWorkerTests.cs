@@ -153,6 +153,61 @@ public sealed class GpuWorkerTests(StackFixture stack) : IAsyncLifetime
         Assert.Contains("the model takes", fault);
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task AnImportedOpenClipModelRunsLikeAWorldModel()
+    {
+        // open_clip's coca_ViT-B-32 layout, imported as users import the published weights (random values here: the
+        // test is about the worker taking the checkpoint, its CLIP tokenizer and its 224x224 centre-crop input).
+        var config = ModelSizes.Get(ModelSizes.CocaViTB32);
+        var weights = Path.Combine(_folder, "open_clip_model.safetensors");
+        using (var source = new VideoCocaModel(config)) SafeTensors.Save(weights, source.state_dict());
+        var imported = Path.Combine(_folder, "coca-b32");
+        ModelCheckpoint.Import(weights, ModelSizes.CocaViTB32, ClipBpePath, imported);
+        File.Delete(weights);
+        // A folder copied by hand may lack tokenizer.json: the worker's TokenizerPath names the vocabulary instead.
+        File.Delete(Path.Combine(imported, ModelCheckpoint.TokenizerFile));
+
+        var queue = $"{_queue}-b32";
+        using var worker = WorkerHost.CreateBuilder([
+            $"--Postgres:ConnectionString={stack.ConnectionString}",
+            $"--RabbitMq:Url={stack.RabbitMqUrl}",
+            $"--Worker:ModelPath={imported}",
+            $"--Worker:TokenizerPath={ClipBpePath}",
+            // A durable queue: a send to an exclusive (temporary) one from another channel is refused as locked.
+            $"--Worker:QueueName={queue}",
+            "--Worker:BatchSize=2",
+            "--Worker:Device=cpu",
+            "--Logging:LogLevel:Default=Warning",
+        ]).Build();
+        await worker.StartAsync();
+        try
+        {
+            var frames = await WriteClipFramesAsync(await WriteWorldVideoAsync(), config);
+            var videoId = Guid.NewGuid();
+            var clipId = Guid.NewGuid();
+            await RecordVideoAsync(videoId, [clipId]);
+            var endpoint = await worker.Services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{queue}"));
+            await endpoint.Send(new AnalyzeClip(videoId, clipId, 0, 0, 1, frames[0], WorldVocabulary.Questions, null));
+            await _outcomes.WaitAsync(() => _outcomes.Analyzed.ContainsKey(clipId) || _outcomes.Failed.ContainsKey(clipId));
+            Assert.False(_outcomes.Failed.TryGetValue(clipId, out var failed), failed?.Reason);
+
+            await using var db = CreateContext();
+            var result = await db.ClipResults.Include(r => r.Labels).Include(r => r.Answers).Include(r => r.ModelVersion)
+                .SingleAsync(r => r.ClipId == clipId);
+            Assert.StartsWith($"{ModelSizes.CocaViTB32}-", result.ModelVersion!.Name);
+            Assert.Equal(config.EmbedDim, result.Embedding.Length);
+            Assert.Equal(3, result.Labels.Count);
+            Assert.Equal(WorldVocabulary.Questions.Order(), result.Answers.Select(a => a.Question).Order());
+            Assert.NotNull(result.Caption);
+        }
+        finally
+        {
+            await worker.StopAsync();
+        }
+    }
+
+    private static string ClipBpePath => Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "clip-bpe", "bpe_simple_vocab_16e6.txt.gz"));
+
     private async Task AssertClipFailedAsync(Guid clipId, string reason)
     {
         await using var db = CreateContext();

@@ -83,4 +83,16 @@ public sealed class BadInputTests : IDisposable
         File.WriteAllText(video, "x");
         AssertOneLineError(CliProcess.Run("model", "caption", "--model", _folder, video), "config.json is missing");
     }
+
+    /// <summary>Checked before any video is rendered or the platform started.</summary>
+    [Theory]
+    [InlineData("ingest", "--count", "0", "--count must be at least 1")]
+    [InlineData("ingest", "--repeats", "-1", "--repeats must be at least 1")]
+    [InlineData("ingest", "--overlap", "4", "--overlap must be at least 0 and less than --clip-length")]
+    [InlineData("pipeline", "--count", "0", "--count must be at least 1")]
+    [InlineData("pipeline", "--batch-size", "0", "--batch-size must be at least 1")]
+    public void Bench_with_an_impossible_setting(string bench, string option, string value, string expected)
+    {
+        AssertOneLineError(CliProcess.Run("bench", bench, option, value), expected);
+    }
 }

@@ -1,4 +1,4 @@
-namespace VideoCoca.Grains.Ingest;
+namespace VideoCoca.Ingest;
 
 /// <summary>One clip to cut: its time window, the decoded frames its T samples come from, and its thumbnail frame.</summary>
 /// <param name="Index">Position in the video, from 0.</param>

@@ -1,4 +1,4 @@
-namespace VideoCoca.Grains.Ingest;
+namespace VideoCoca.Ingest;
 
 /// <summary>
 /// The <c>Ingest</c> configuration section: where clips are written and how they are cut, sampled and sized.

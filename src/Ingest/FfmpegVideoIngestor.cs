@@ -7,15 +7,23 @@ using FFMpegCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace VideoCoca.Grains.Ingest;
+namespace VideoCoca.Ingest;
 
 /// <summary>
-/// Probes with FFMpegCore and splits with one ffmpeg process per video: the model-size frames stream from its stdout
-/// (only the sampled ones are kept) while a second output of the same decode writes the thumbnails.
+/// Probes with FFMpegCore and splits with one ffmpeg process per video: the sampled frames, selected by number and
+/// scaled to the model's size, stream from its stdout while a second output of the same decode writes the thumbnails.
+/// Frames are numbered as the decoder produces them, which is what the probe counts (duration at the average rate).
 /// </summary>
 public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger<FfmpegVideoIngestor> logger) : IVideoIngestor
 {
     private const int PendingClips = 4;
+
+    /// <summary>
+    /// Frames piped besides the sampled ones, just before the last sample: when the decoder stops short of the frames
+    /// the probe promised, the last frame it did produce (when among these) stands in for the missing ones.
+    /// </summary>
+    private const int TailFrames = 32;
+
     private readonly IngestOptions _options = options.Value;
 
     public async Task<VideoProbe> ProbeAsync(string path, CancellationToken cancellationToken)
@@ -50,7 +58,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         }
         var frameRate = stream.AverageFrameRate > 0 && double.IsFinite(stream.AverageFrameRate) ? stream.AverageFrameRate : 25;
         var seconds = stream.Duration > TimeSpan.Zero ? stream.Duration.TotalSeconds : analysis.Duration.TotalSeconds;
-        // The frame count the model's loader would decode (constant-rate output at the average rate).
+        // The frames the decoder will number: the stream's duration at its average rate (exact for a constant-rate video).
         var frames = double.IsFinite(seconds) ? (int)Math.Round(seconds * frameRate) : 0;
         if (frames <= 0)
         {
@@ -108,8 +116,8 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         try
         {
             var thumbFrames = job.Clips.Select(c => c.ThumbnailFrame).Distinct().Order().ToList();
-            var graphPath = Path.Combine(work, "graph.txt");
-            await File.WriteAllTextAsync(graphPath, FilterGraph(thumbFrames), cancellationToken);
+            // Clips still to take each thumbnail: the last one moves it (creating a file costs far more than renaming one).
+            var thumbnailUses = job.Clips.CountBy(c => c.ThumbnailFrame).ToDictionary();
 
             // Which clip slots each decoded frame fills.
             var wanted = new Dictionary<int, List<(int Clip, int Slot)>>();
@@ -122,6 +130,13 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
                     slots.Add((c, t));
                 }
             }
+            // Only these frames are scaled and piped: scaling every decoded frame cost about as much as decoding it.
+            var lastSample = wanted.Keys.Max();
+            var tailStart = Math.Max(0, lastSample - TailFrames + 1);
+            var piped = wanted.Keys.Concat(Enumerable.Range(tailStart, lastSample - tailStart + 1)).Distinct().Order().ToArray();
+            var graphPath = Path.Combine(work, "graph.txt");
+            await File.WriteAllTextAsync(graphPath, FilterGraph(piped, thumbFrames), cancellationToken);
+
             var buffers = new byte[job.Clips.Count][];
             var missing = job.Clips.Select(c => c.SampleFrames.Count).ToArray();
             var next = 0;
@@ -140,12 +155,17 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             // Two buffers: a short read at the end must not spoil the last whole frame.
             var frame = new byte[frameBytes];
             var incoming = new byte[frameBytes];
+            var received = 0;
+            // Frames decoded so far, as far as the piped ones tell: one past the number of the last piped frame.
             var decoded = 0;
             var stdout = process.StandardOutput.BaseStream;
-            while (await stdout.ReadAtLeastAsync(incoming, frameBytes, throwOnEndOfStream: false, cancellationToken) == frameBytes)
+            while (received < piped.Length
+                   && await stdout.ReadAtLeastAsync(incoming, frameBytes, throwOnEndOfStream: false, cancellationToken) == frameBytes)
             {
                 (frame, incoming) = (incoming, frame);
-                if (wanted.Remove(decoded, out var slots))
+                var number = piped[received++];
+                decoded = number + 1;
+                if (wanted.Remove(number, out var slots))
                 {
                     foreach (var (clip, slot) in slots)
                     {
@@ -154,12 +174,12 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
                         missing[clip]--;
                     }
                 }
-                decoded++;
                 while (next < job.Clips.Count && missing[next] == 0 && ThumbnailReady(next))
                 {
                     await EmitAsync(next++);
                 }
             }
+            await stdout.CopyToAsync(Stream.Null, cancellationToken);
             await process.WaitForExitAsync(cancellationToken);
             await errorReader;
             cancellationToken.ThrowIfCancellationRequested();
@@ -179,7 +199,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             {
                 if (missing[next] > 0)
                 {
-                    logger.LogWarning("{File}: {Decoded} frames decoded, fewer than probed; clip {Index} repeats the last frame",
+                    logger.LogWarning("{File}: decoding ended by frame {Decoded}, before frames the probe promised; clip {Index} repeats the last frame",
                         job.SourcePath, decoded, job.Clips[next].Index);
                     var clip = job.Clips[next];
                     buffers[next] ??= new byte[job.FramesPerClip * frameBytes];
@@ -209,9 +229,16 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
                 if (File.Exists(thumbnail))
                 {
                     thumbnailPath = Path.Combine(job.ClipsFolder, $"{planned.Index}.jpg");
-                    var temporary = thumbnailPath + ".tmp";
-                    File.Copy(thumbnail, temporary, overwrite: true);
-                    File.Move(temporary, thumbnailPath, overwrite: true);
+                    if (--thumbnailUses[planned.ThumbnailFrame] == 0)
+                    {
+                        File.Move(thumbnail, thumbnailPath, overwrite: true);
+                    }
+                    else
+                    {
+                        var temporary = thumbnailPath + ".tmp";
+                        File.Copy(thumbnail, temporary, overwrite: true);
+                        File.Move(temporary, thumbnailPath, overwrite: true);
+                    }
                 }
                 await output.WriteAsync(new ExtractedClip(planned, framesPath, thumbnailPath), cancellationToken);
             }
@@ -222,16 +249,9 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         }
     }
 
-    private string FilterGraph(IReadOnlyList<int> thumbFrames)
-    {
-        var w = _options.FrameWidth;
-        var h = _options.FrameHeight;
-        var model = _options.Resize == FrameResize.Stretch
-            ? $"scale={w}:{h}:flags=area"
-            : $"scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,crop={w}:{h}";
-        var select = string.Join('+', thumbFrames.Select(n => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{n})")));
-        return $"[0:v]split=2[model][thumb];[model]{model}[m];[thumb]select='{select}',scale={_options.ThumbnailWidth}:-2[t]";
-    }
+    private string FilterGraph(IReadOnlyList<int> pipedFrames, IReadOnlyList<int> thumbFrames) =>
+        $"[0:v]split=2[model][thumb];[model]{FfmpegFilters.SelectFrames(pipedFrames)},{FfmpegFilters.ModelScale(_options)}[m];" +
+        $"[thumb]{FfmpegFilters.SelectFrames(thumbFrames)},{FfmpegFilters.ThumbnailScale(_options)}[t]";
 
     private Process Start(string source, string graphPath, string thumbs)
     {
@@ -247,7 +267,8 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             "-hide_banner", "-nostdin", "-v", "error", "-xerror",
             "-i", source,
             "-filter_complex_script", graphPath,
-            "-map", "[m]", "-an", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+            // passthrough: the selected frames as they are, never duplicated or dropped to a constant rate.
+            "-map", "[m]", "-an", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
             "-map", "[t]", "-an", "-fps_mode", "passthrough", "-q:v", "3",
             "-f", "image2", "-atomic_writing", "1", "-start_number", "0", Path.Combine(thumbs, "%d.jpg"),
         ];

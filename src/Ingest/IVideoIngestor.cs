@@ -1,4 +1,4 @@
-namespace VideoCoca.Grains.Ingest;
+namespace VideoCoca.Ingest;
 
 /// <summary>The ffmpeg side of ingest: runs off the grain's turn; the grain applies what it yields.</summary>
 public interface IVideoIngestor

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using VideoCoca.Cli.Console;
+using VideoCoca.World;
+
+namespace VideoCoca.Cli.Benchmarks;
+
+/// <summary>
+/// The material of the platform benches and the options that choose it: <c>--count</c> multi-scene world videos of
+/// <c>--scenes</c> scenes (4 s a scene, 320x240 H.264 at 25 fps), rendered from <c>--seed</c>.
+/// </summary>
+public sealed class BenchVideos(int defaultCount, string countDescription)
+{
+    public Option<int> Count { get; } = new("--count") { Description = countDescription, DefaultValueFactory = _ => defaultCount };
+
+    public Option<int> Scenes { get; } = new("--scenes") { Description = "4-second scenes per video", DefaultValueFactory = _ => 10 };
+
+    public Option<int> Seed { get; } = new("--seed") { Description = "seed of the videos", DefaultValueFactory = _ => 1 };
+
+    public IEnumerable<Option> Options => [Count, Scenes, Seed];
+
+    /// <summary>The chosen scene count, after checking the options (before anything is rendered).</summary>
+    public int ScenesPerVideo(ParseResult parse)
+    {
+        if (parse.GetValue(Count) < 1) throw new UserInputException("--count must be at least 1");
+        if (parse.GetValue(Scenes) < 1) throw new UserInputException("--scenes must be at least 1");
+        return parse.GetValue(Scenes);
+    }
+
+    /// <summary>Renders the videos into <paramref name="folder"/>; their paths in order.</summary>
+    public async Task<IReadOnlyList<string>> GenerateAsync(ParseResult parse, string folder, CancellationToken cancellationToken)
+    {
+        var options = new WorldSetOptions(parse.GetValue(Count), parse.GetValue(Seed), ScenesPerVideo(parse), ClipGeometry.Reference);
+        await CommandRunner.WithProgressAsync("rendering videos", async report =>
+            await WorldSetGenerator.GenerateAsync(folder, options, (done, total) => report(done, total, ""), cancellationToken));
+        return Directory.GetFiles(folder, "*.mp4").Order(StringComparer.Ordinal).ToList();
+    }
+}

@@ -1,0 +1,86 @@
+using VideoCoca.Cli.Platform;
+using VideoCoca.Contracts.Api;
+
+namespace VideoCoca.Cli.Benchmarks;
+
+/// <summary>One pass of videos through the running platform.</summary>
+/// <param name="Videos">Videos uploaded.</param>
+/// <param name="Clips">Clips the platform cut from them.</param>
+/// <param name="FailedClips">Clips whose analysis failed.</param>
+/// <param name="FailedVideos">Videos that failed outright.</param>
+/// <param name="Seconds">From the first upload's start to the last video's completion (the gateway's own timestamp).</param>
+/// <param name="ClipLength">The clip length the platform cut by (its first clip's), in seconds.</param>
+/// <param name="Questions">The questions the platform answered for every clip.</param>
+/// <param name="CpuSeconds">CPU seconds of the local platform's processes and of the machine during the run (<see cref="PlatformCpu"/>).</param>
+public sealed record PipelineRun(
+    int Videos, int Clips, int FailedClips, int FailedVideos, double Seconds, double ClipLength, IReadOnlyList<string> Questions,
+    IReadOnlyDictionary<string, double> CpuSeconds)
+{
+    public double ClipsPerSecond => Clips / Seconds;
+}
+
+/// <summary>
+/// Uploads every video at once over HTTP with the gateway's default options, then polls until each is finished.
+/// The end is the last video's <c>updated_at</c> (written when it completed, on this machine's clock), so the polling
+/// interval does not count. One video goes through first, untimed, so that every host has served a request (JIT,
+/// connection pools, EF Core's model) as a platform in service has. The bench's videos are deleted afterwards.
+/// </summary>
+public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, string repositoryRoot)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly GatewayClient.UploadOptions Defaults = new(null, null, null, []);
+
+    public async Task<PipelineRun> RunAsync(IReadOnlyList<string> videos, Action<double, double, string> progress, CancellationToken cancellationToken)
+    {
+        var uploaded = new List<Guid>();
+        try
+        {
+            var warmUp = await gateway.UploadAsync(videos[0], Defaults, cancellationToken);
+            uploaded.Add(warmUp);
+            await WaitAsync([warmUp], DateTimeOffset.UtcNow, (_, _, _) => { }, cancellationToken);
+
+            var cpuBefore = PlatformCpu.Sample(repositoryRoot);
+            var started = DateTimeOffset.UtcNow;
+            var ids = await Task.WhenAll(videos.Select(video => gateway.UploadAsync(video, Defaults, cancellationToken)));
+            uploaded.AddRange(ids);
+            var statuses = await WaitAsync(ids, started, progress, cancellationToken);
+            var cpu = PlatformCpu.Difference(cpuBefore, PlatformCpu.Sample(repositoryRoot));
+            var first = (await gateway.GetClipsAsync(ids[0], cancellationToken)).MinBy(c => c.Index)
+                ?? throw new UserInputException($"video {ids[0]} has no analysed clips: {statuses[0].Error}");
+            return new PipelineRun(
+                ids.Length, statuses.Sum(s => s.Progress.Total), statuses.Sum(s => s.Progress.Failed), statuses.Count(s => s.State == VideoState.Failed),
+                (statuses.Max(s => s.UpdatedAt) - started).TotalSeconds, first.EndSeconds - first.StartSeconds,
+                first.Answers.Select(a => a.Question).ToList(), cpu);
+        }
+        finally
+        {
+            foreach (var id in uploaded)
+            {
+                await gateway.DeleteAsync(id, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Polls until every video is finished; their last statuses, in the order of <paramref name="ids"/>.</summary>
+    private async Task<IReadOnlyList<VideoStatus>> WaitAsync(
+        IReadOnlyList<Guid> ids, DateTimeOffset started, Action<double, double, string> progress, CancellationToken cancellationToken)
+    {
+        var latest = new Dictionary<Guid, VideoStatus>();
+        while (true)
+        {
+            foreach (var id in ids.Where(id => !latest.TryGetValue(id, out var status) || !GatewayClient.IsFinished(status.State)))
+            {
+                latest[id] = await gateway.GetStatusAsync(id, cancellationToken);
+            }
+            var finished = latest.Values.Count(s => GatewayClient.IsFinished(s.State));
+            progress(latest.Values.Sum(s => s.Progress.Done), Math.Max(1, latest.Values.Sum(s => s.Progress.Total)), $"{finished}/{ids.Count} videos");
+            if (finished == ids.Count) return ids.Select(id => latest[id]).ToList();
+            if (DateTimeOffset.UtcNow - started > timeout)
+            {
+                throw new UserInputException(
+                    $"the platform finished {finished} of {ids.Count} videos in {timeout.TotalSeconds:0} s; see the hosts' logs under $VCP_HOME/logs");
+            }
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+
+namespace VideoCoca.Cli.Benchmarks;
+
+/// <summary>
+/// CPU seconds spent so far by the processes of the platform that <c>scripts/platform.sh</c> runs on this machine
+/// (found by the pid files under <c>$VCP_HOME</c>), each with the children it has waited for (the silo's ffmpeg and
+/// ffprobe runs), and by the whole machine. Linux only (<c>/proc</c>); empty elsewhere or when nothing is found.
+/// </summary>
+public static class PlatformCpu
+{
+    /// <summary>The name of the whole machine's figure.</summary>
+    public const string Machine = "machine (every process)";
+
+    /// <summary>USER_HZ: 100 on every Linux this runs on.</summary>
+    private const double ClockTicks = 100;
+
+    public static IReadOnlyDictionary<string, double> Sample(string repositoryRoot)
+    {
+        var result = new Dictionary<string, double>();
+        if (!File.Exists("/proc/stat")) return result;
+        var home = Environment.GetEnvironmentVariable("VCP_HOME") is { Length: > 0 } configured ? configured : Path.Combine(repositoryRoot, ".vcp");
+        foreach (var host in new[] { "silo", "worker", "gateway" })
+        {
+            if (ReadPid(Path.Combine(home, "run", $"{host}.pid")) is { } pid && ProcessSeconds(pid, withChildren: true) is { } seconds)
+            {
+                result[$"{host}{(host == "silo" ? " (with its ffmpeg runs)" : "")}"] = seconds;
+            }
+        }
+        // PostgreSQL serves each connection from a child of the postmaster: the live ones count by themselves.
+        if (ReadPid(Path.Combine(home, "postgres", "postmaster.pid")) is { } postmaster && ProcessSeconds(postmaster, withChildren: true) is { } own)
+        {
+            result["postgres"] = own + ChildrenOf(postmaster).Sum(child => ProcessSeconds(child, withChildren: true) ?? 0);
+        }
+        var node = Environment.GetEnvironmentVariable("VCP_RABBIT_NODENAME") is { Length: > 0 } name ? name : "vcp@localhost";
+        if (ReadPid(Path.Combine(home, "rabbitmq", $"{node}.pid")) is { } rabbit && ProcessSeconds(rabbit, withChildren: true) is { } broker)
+        {
+            result["rabbitmq"] = broker;
+        }
+        if (result.Count > 0)
+        {
+            // user + nice + system + irq + softirq of the "cpu" line, in clock ticks.
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            result[Machine] = new[] { 1, 2, 3, 6, 7 }.Sum(i => double.Parse(fields[i], CultureInfo.InvariantCulture)) / ClockTicks;
+        }
+        return result;
+    }
+
+    /// <summary>What each figure grew by from <paramref name="before"/> to <paramref name="after"/>.</summary>
+    public static IReadOnlyDictionary<string, double> Difference(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after) =>
+        after.Where(a => before.ContainsKey(a.Key)).ToDictionary(a => a.Key, a => a.Value - before[a.Key]);
+
+    private static int? ReadPid(string path)
+    {
+        try
+        {
+            return File.Exists(path) && int.TryParse(File.ReadLines(path).FirstOrDefault()?.Trim(), out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>utime + stime (+ cutime + cstime) of a live process, in seconds.</summary>
+    private static double? ProcessSeconds(int pid, bool withChildren)
+    {
+        var fields = StatFields(pid);
+        if (fields is null) return null;
+        // Fields after the command name: state is [0], utime [11], stime [12], cutime [13], cstime [14].
+        var ticks = double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture);
+        if (withChildren) ticks += double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture);
+        return ticks / ClockTicks;
+    }
+
+    private static IEnumerable<int> ChildrenOf(int parent) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Select(name => int.TryParse(name, out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && StatFields(pid) is { } fields && fields[1] == parent.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The fields of /proc/PID/stat after "(command)", which may itself hold spaces.</summary>
+    private static string[]? StatFields(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
