@@ -16,7 +16,7 @@ public static class ModelCommands
 {
     public static Command Create() => new("model", "train, evaluate, run and measure VideoCoCa models")
     {
-        Train(), Eval(), Caption(), BenchCommand.Create(), TokenizeCommand.Create(), Import(),
+        Train(), Eval(), Caption(), BenchCommand.Create(), TokenizeCommand.Create(), Import(), Init(),
     };
 
     private static Command Train()
@@ -209,6 +209,49 @@ public static class ModelCommands
             var folder = parse.GetValue(output)!.FullName;
             var config = ModelCheckpoint.Import(parse.GetValue(weights)!.FullName, parse.GetValue(size)!, parse.GetValue(bpe)!.FullName, folder, labelSet);
             System.Console.WriteLine($"imported {config.Name} into {folder}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static Command Init()
+    {
+        var size = new Option<string>("--size") { Required = true, Description = $"model size: {string.Join(", ", ModelSizes.Names)}" };
+        var bpe = new Option<FileInfo?>("--bpe") { Description = "CLIP's BPE merges file, for the open_clip sizes (the tiny size gets the world's word tokenizer)" };
+        var output = new Option<DirectoryInfo>("--out") { Required = true, Description = "model folder to write" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var command = new Command("init", "write a model folder of random weights: real shapes for timing the platform without downloading weights")
+        {
+            size, bpe, output, seed,
+        };
+        command.SetGuardedAction((parse, _) =>
+        {
+            TorchSharp.torch.manual_seed(parse.GetValue(seed));
+            var config = ModelSizes.Get(parse.GetValue(size)!);
+            var folder = parse.GetValue(output)!.FullName;
+            if (ModelCheckpoint.ImportableSizes.Contains(config.Name))
+            {
+                var merges = parse.GetValue(bpe) ?? throw new UserInputException($"{config.Name} takes CLIP's tokenizer: give --bpe FILE");
+                // Written as open_clip's weights would be, then imported, so the folder is exactly what an import makes.
+                var weights = Path.Combine(Path.GetTempPath(), $"vcp-init-{Guid.NewGuid():N}.safetensors");
+                try
+                {
+                    using (var model = new VideoCocaModel(config)) SafeTensors.Save(weights, model.state_dict());
+                    ModelCheckpoint.Import(weights, config.Name, merges.FullName, folder);
+                }
+                finally
+                {
+                    File.Delete(weights);
+                }
+            }
+            else
+            {
+                var tokenizer = WordTokenizer.FromTexts(WorldVocabulary.AllTexts());
+                config = config with { Text = config.Text with { VocabularySize = Math.Max(config.Text.VocabularySize, tokenizer.VocabularySize) } };
+                using var model = new VideoCocaModel(config);
+                ModelCheckpoint.Save(folder, model, tokenizer, LabelSet.World());
+            }
+            System.Console.WriteLine($"random {config.Name} written to {folder}");
             return Task.FromResult(0);
         });
         return command;

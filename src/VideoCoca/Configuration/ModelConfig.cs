@@ -49,6 +49,8 @@ public sealed record VisionConfig
     public int PoolerHeads { get; init; } = 8;
     /// <summary>The CoCa paper's cascade: a one-query contrastive pooler on top of the captioning pooler's outputs.</summary>
     public bool ContrastivePoolerCascade { get; init; }
+    /// <summary>Start the positional embedding at 2-D sines and cosines of the patch's row and column (as MAE does) instead of noise.</summary>
+    public bool SinCosPositionInit { get; init; }
 
     [JsonIgnore] public int GridHeight => ImageHeight / PatchSize;
     [JsonIgnore] public int GridWidth => ImageWidth / PatchSize;

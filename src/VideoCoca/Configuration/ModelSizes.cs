@@ -27,6 +27,9 @@ public static class ModelSizes
         {
             ImageHeight = 48, ImageWidth = 64, PatchSize = 8, Width = 96, Layers = 3, Heads = 4,
             PoolerQueries = 16, PoolerHeads = 4,
+            // Stage one never asks where the square is, so a noise-initialised position code stays noise; smooth codes
+            // let a pooled token's position, and later its change over a clip, be read out linearly.
+            SinCosPositionInit = true,
         },
         Text = new TextConfig { VocabularySize = 64, ContextLength = 16, Width = 64, Heads = 4, Layers = 2 },
         Multimodal = new MultimodalConfig { Width = 64, Heads = 4, Layers = 2 },

@@ -37,7 +37,7 @@ public sealed class VisionTower : nn.Module
         var scale = Math.Pow(v.Width, -0.5);
         _conv1 = nn.Conv2d(3, v.Width, kernel_size: v.PatchSize, stride: v.PatchSize, bias: false);
         _classEmbedding = new Parameter(randn(v.Width) * scale);
-        _positionalEmbedding = new Parameter(randn(v.TokensPerFrame, v.Width) * scale);
+        _positionalEmbedding = new Parameter(v.SinCosPositionInit ? SinCosPositions(v) : randn(v.TokensPerFrame, v.Width) * scale);
         _lnPre = nn.LayerNorm(v.Width, ResidualAttentionBlock.LayerNormEps);
         _transformer = new TransformerStack(v.Width, v.Layers, v.Heads, v.MlpRatio);
         _attnPool = new AttentionalPooler(config.EmbedDim, v.Width, v.PoolerHeads, v.PoolerQueries);
@@ -140,6 +140,29 @@ public sealed class VisionTower : nn.Module
         if (time > _temporalEmbedding!.shape[0])
             throw new ArgumentException($"clip has {time} frames but the temporal embedding knows {_temporalEmbedding.shape[0]}");
         return _temporalEmbedding.narrow(0, 0, time);
+    }
+
+    /// <summary>[tokens, width]: the class token at zero, then per patch sines and cosines of its column (first half) and row (second half).</summary>
+    public static Tensor SinCosPositions(VisionConfig v)
+    {
+        var quarter = v.Width / 4;
+        var table = new float[v.TokensPerFrame * v.Width];
+        for (var row = 0; row < v.GridHeight; row++)
+        {
+            for (var column = 0; column < v.GridWidth; column++)
+            {
+                var offset = (1 + row * v.GridWidth + column) * v.Width;
+                for (var k = 0; k < quarter; k++)
+                {
+                    var frequency = Math.Pow(10000, -(double)k / quarter);
+                    table[offset + k] = (float)Math.Sin(column * frequency);
+                    table[offset + quarter + k] = (float)Math.Cos(column * frequency);
+                    table[offset + 2 * quarter + k] = (float)Math.Sin(row * frequency);
+                    table[offset + 3 * quarter + k] = (float)Math.Cos(row * frequency);
+                }
+            }
+        }
+        return tensor(table).view(v.TokensPerFrame, v.Width);
     }
 
     private Tensor FrameGains(long time)
