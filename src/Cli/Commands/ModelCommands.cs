@@ -79,9 +79,7 @@ public static class ModelCommands
                     Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(gain), parse.GetValue(placement)),
                     Vision = config.Vision with { ContrastivePoolerCascade = parse.GetValue(cascade) ?? config.Vision.ContrastivePoolerCascade },
                 };
-                var tokenizer = WordTokenizer.FromTexts(WorldVocabulary.AllTexts());
-                config = config with { Text = config.Text with { VocabularySize = Math.Max(config.Text.VocabularySize, tokenizer.VocabularySize) } };
-                start = new LoadedModel(new VideoCocaModel(config), tokenizer, LabelSet.World(), folder);
+                start = NewWorldModel(config, folder);
             }
 
             TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
@@ -214,6 +212,14 @@ public static class ModelCommands
         return command;
     }
 
+    /// <summary>A new model of <paramref name="config"/> with the world's word tokenizer, its vocabulary grown to fit, and the world's labels.</summary>
+    private static LoadedModel NewWorldModel(ModelConfig config, string folder)
+    {
+        var tokenizer = WordTokenizer.FromTexts(WorldVocabulary.AllTexts());
+        config = config with { Text = config.Text with { VocabularySize = Math.Max(config.Text.VocabularySize, tokenizer.VocabularySize) } };
+        return new LoadedModel(new VideoCocaModel(config), tokenizer, LabelSet.World(), folder);
+    }
+
     private static Command Init()
     {
         var size = new Option<string>("--size") { Required = true, Description = $"model size: {string.Join(", ", ModelSizes.Names)}" };
@@ -246,10 +252,9 @@ public static class ModelCommands
             }
             else
             {
-                var tokenizer = WordTokenizer.FromTexts(WorldVocabulary.AllTexts());
-                config = config with { Text = config.Text with { VocabularySize = Math.Max(config.Text.VocabularySize, tokenizer.VocabularySize) } };
-                using var model = new VideoCocaModel(config);
-                ModelCheckpoint.Save(folder, model, tokenizer, LabelSet.World());
+                var world = NewWorldModel(config, folder);
+                using var model = world.Model;
+                ModelCheckpoint.Save(folder, model, world.Tokenizer, world.Labels);
             }
             System.Console.WriteLine($"random {config.Name} written to {folder}");
             return Task.FromResult(0);

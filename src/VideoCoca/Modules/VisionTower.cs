@@ -135,15 +135,20 @@ public sealed class VisionTower : nn.Module
     /// <summary>Whether gradients must flow through the encoder even when its own weights are frozen.</summary>
     public bool TemporalEmbeddingInsideEncoder => _temporalEmbedding is not null && _config.Video.TemporalPlacement == TemporalPlacement.EncoderInput;
 
-    private Tensor FrameEmbeddings(long time)
+    private Tensor FrameEmbeddings(long time) => FirstFrames(_temporalEmbedding!, time, "temporal embedding");
+
+    private Tensor FrameGains(long time) => FirstFrames(_temporalGain!, time, "temporal gain");
+
+    /// <summary>The first <paramref name="time"/> rows of a per-frame parameter.</summary>
+    private static Tensor FirstFrames(Parameter perFrame, long time, string name)
     {
-        if (time > _temporalEmbedding!.shape[0])
-            throw new ArgumentException($"clip has {time} frames but the temporal embedding knows {_temporalEmbedding.shape[0]}");
-        return _temporalEmbedding.narrow(0, 0, time);
+        if (time > perFrame.shape[0])
+            throw new ArgumentException($"clip has {time} frames but the {name} knows {perFrame.shape[0]}");
+        return perFrame.narrow(0, 0, time);
     }
 
     /// <summary>[tokens, width]: the class token at zero, then per patch sines and cosines of its column (first half) and row (second half).</summary>
-    public static Tensor SinCosPositions(VisionConfig v)
+    private static Tensor SinCosPositions(VisionConfig v)
     {
         var quarter = v.Width / 4;
         var table = new float[v.TokensPerFrame * v.Width];
@@ -163,13 +168,6 @@ public sealed class VisionTower : nn.Module
             }
         }
         return tensor(table).view(v.TokensPerFrame, v.Width);
-    }
-
-    private Tensor FrameGains(long time)
-    {
-        if (time > _temporalGain!.shape[0])
-            throw new ArgumentException($"clip has {time} frames but the temporal gain knows {_temporalGain.shape[0]}");
-        return _temporalGain.narrow(0, 0, time);
     }
 
     private VisualOutput PoolTokens(Tensor tokens)
