@@ -19,13 +19,15 @@ train() { # name, extra options...
   local name=$1; shift
   "$vcp" model train --out "$work/$name" --init "$image" --stage video --steps "$steps" --batch-size 32 --lr 1e-3 --warmup 50 --seed 2 --adaptation-lr-scale 1 "$@" >&2
 }
-temporal="--temporal-embedding true --temporal-placement encoder-input"
-train frozen --tuning frozen --adaptation attentional-pooler $temporal
-train lit --tuning lit --adaptation attentional-pooler $temporal
-train full --tuning full --adaptation attentional-pooler $temporal
+# The tuning modes are compared with the shipped adaptation: the attentional pooler plus the temporal trend.
+shipped="--adaptation attentional-pooler --temporal-embedding false --temporal-trend true"
+train frozen --tuning frozen $shipped
+train lit --tuning lit $shipped
+train full --tuning full $shipped
 train full-mean-pooling --tuning full --adaptation mean-pooling --temporal-embedding false
 train full-no-temporal --tuning full --adaptation attentional-pooler --temporal-embedding false
 train full-temporal-at-pooler --tuning full --adaptation attentional-pooler --temporal-embedding true --temporal-placement pooler-input
+train full-temporal-at-encoder --tuning full --adaptation attentional-pooler --temporal-embedding true --temporal-placement encoder-input
 train full-temporal-gain --tuning full --adaptation attentional-pooler --temporal-embedding false --temporal-gain true
 
 row() { # label, model folder
@@ -41,11 +43,12 @@ PY
 echo "| model (stage 2: $steps steps from the same image model) | caption exact | action top-1 | QA colour | QA motion | QA size | text-to-video R@1 |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 row "zero-shot image CoCa (stage 1 only, frames flattened into its pooler)" "$image"
-row "frozen: poolers and temporal embedding learn" "$work/frozen"
+row "frozen: poolers and temporal trend learn" "$work/frozen"
 row "lit: image encoder frozen" "$work/lit"
-row "full: everything learns" "$work/full"
+row "full: everything learns (the shipped recipe, shorter)" "$work/full"
 row "full, mean pooling over frames" "$work/full-mean-pooling"
-row "full, attentional pooler, no temporal embedding" "$work/full-no-temporal"
+row "full, attentional pooler, no temporal part" "$work/full-no-temporal"
 row "full, attentional pooler, temporal embedding at the pooler input" "$work/full-temporal-at-pooler"
-row "full, attentional pooler, temporal embedding at the encoder input" "$work/full"
+row "full, attentional pooler, temporal embedding at the encoder input" "$work/full-temporal-at-encoder"
 row "full, attentional pooler, temporal gain at the pooler input" "$work/full-temporal-gain"
+row "full, attentional pooler, temporal trend (the shipped adaptation)" "$work/full"

@@ -29,6 +29,7 @@ public static class ModelCommands
         var adaptation = new Option<string?>("--adaptation") { Description = "attentional-pooler or mean-pooling (default: the size's or the init model's)" };
         var temporal = new Option<bool?>("--temporal-embedding") { Description = "add a learned per-frame embedding before the poolers" };
         var gain = new Option<bool?>("--temporal-gain") { Description = "add a learned per-frame, per-channel gain on the tokens before the poolers" };
+        var trend = new Option<bool?>("--temporal-trend") { Description = "add each frame's pooled tokens' trend over the clip, through a projection that starts at zero, to the pooled outputs" };
         var placement = new Option<string?>("--temporal-placement") { Description = "where the temporal embedding enters: pooler-input or encoder-input" };
         var cascade = new Option<bool?>("--cascade") { Description = "the paper's cascade: a one-query contrastive pooler over the captioning pooler (new models only)" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 1000 };
@@ -41,7 +42,7 @@ public static class ModelCommands
         var twins = new Option<bool>("--reversed-twins") { Description = "video stage: pair every clip with itself played backwards (opposite motion in its caption)" };
         var command = new Command("train", "train on the shapes world, rendered in memory; resumes when --out holds an unfinished run")
         {
-            output, size, init, stage, tuning, adaptation, temporal, gain, placement, cascade, steps, batch, lr, warmup, seed, adaptationLr, every, twins,
+            output, size, init, stage, tuning, adaptation, temporal, gain, trend, placement, cascade, steps, batch, lr, warmup, seed, adaptationLr, every, twins,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -67,7 +68,7 @@ public static class ModelCommands
             else if (parse.GetValue(init) is { } initFolder)
             {
                 var config = ModelCheckpoint.ReadConfig(initFolder.FullName);
-                var adapted = config with { Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(gain), parse.GetValue(placement)) };
+                var adapted = config with { Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(gain), parse.GetValue(trend), parse.GetValue(placement)) };
                 var loaded = ModelCheckpoint.Load(initFolder.FullName);
                 start = loaded with { Model = WithVideoConfig(loaded.Model, adapted) };
             }
@@ -76,7 +77,7 @@ public static class ModelCommands
                 var config = ModelSizes.Get(parse.GetValue(size)!);
                 config = config with
                 {
-                    Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(gain), parse.GetValue(placement)),
+                    Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(gain), parse.GetValue(trend), parse.GetValue(placement)),
                     Vision = config.Vision with { ContrastivePoolerCascade = parse.GetValue(cascade) ?? config.Vision.ContrastivePoolerCascade },
                 };
                 start = NewWorldModel(config, folder);
@@ -96,7 +97,7 @@ public static class ModelCommands
         return command;
     }
 
-    private static VideoConfig Adapt(VideoConfig video, string? adaptation, bool? temporal, bool? gain, string? placement) => video with
+    private static VideoConfig Adapt(VideoConfig video, string? adaptation, bool? temporal, bool? gain, bool? trend, string? placement) => video with
     {
         TemporalPlacement = placement switch
         {
@@ -114,6 +115,7 @@ public static class ModelCommands
         },
         TemporalEmbedding = temporal ?? video.TemporalEmbedding,
         TemporalGain = gain ?? video.TemporalGain,
+        TemporalTrend = trend ?? video.TemporalTrend,
     };
 
     /// <summary>A model of the new video configuration carrying over every weight the old one had (a new temporal embedding starts at zero).</summary>

@@ -91,6 +91,11 @@ public sealed record VideoConfig
     public TemporalPlacement TemporalPlacement { get; init; } = TemporalPlacement.PoolerInput;
     /// <summary>A learned per-frame, per-channel gain on every token of that frame before the poolers (tokens x (1 + g_t)), zero at start.</summary>
     public bool TemporalGain { get; init; }
+    /// <summary>
+    /// Each frame pooled on its own as well; the linear trend of those per-frame outputs over the clip, through a
+    /// projection that starts at zero, is added to the pooled outputs.
+    /// </summary>
+    public bool TemporalTrend { get; init; }
 }
 
 public sealed record PreprocessConfig

@@ -21,7 +21,8 @@ public sealed class VideoCocaPredictor
     private readonly LabelSet _labels;
     private readonly CaptionGenerator _generator;
     private readonly GenerationOptions? _captionOptions;
-    private readonly Tensor _labelEmbeddings;
+    private readonly Tensor _promptEmbeddings;
+    private readonly Tensor _promptToLabel;
 
     /// <param name="captionOptions">How captions are generated; null: greedy, up to the model's context.</param>
     public VideoCocaPredictor(LoadedModel loaded, GenerationOptions? captionOptions = null)
@@ -33,10 +34,20 @@ public sealed class VideoCocaPredictor
         _tokenizer = loaded.Tokenizer;
         _labels = loaded.Labels;
         _generator = new CaptionGenerator(_model, _tokenizer.StartId, _tokenizer.EndId, _tokenizer.PadId);
-        // Each label's prompts are embedded once and averaged: the ensemble stands for the label.
+        // Every prompt is embedded once. A label's confidence is the probability mass of its prompts, not the
+        // similarity to their averaged embedding: the world's prompts are kinds of the label (a small red square
+        // moving left, a large blue one...), and an average of kinds that the contrastive loss spread apart points
+        // nowhere in particular. For prompts that are rewordings of one another the two agree closely.
         using var scope = NewDisposeScope();
-        var perLabel = _labels.Actions.Select(a => F.normalize(EmbedTexts(a.Prompts).mean([0]), dim: 0)).ToList();
-        _labelEmbeddings = stack(perLabel).MoveToOuterDisposeScope();
+        var prompts = _labels.Actions.SelectMany(a => a.Prompts).ToList();
+        _promptEmbeddings = EmbedTexts(prompts).MoveToOuterDisposeScope();
+        var membership = new float[prompts.Count, _labels.Actions.Count];
+        var row = 0;
+        for (var label = 0; label < _labels.Actions.Count; label++)
+        {
+            foreach (var _ in _labels.Actions[label].Prompts) membership[row++, label] = 1;
+        }
+        _promptToLabel = tensor(membership).MoveToOuterDisposeScope();
     }
 
     public VideoCocaModel Model => _model;
@@ -62,7 +73,7 @@ public sealed class VideoCocaPredictor
         questions ??= _labels.Questions;
         var visual = _model.EncodeVideo(frames);
         var embeddings = F.normalize(visual.Pooled, dim: -1);
-        var probabilities = F.softmax(_model.ContrastiveScale() * embeddings.matmul(_labelEmbeddings.t()), 1);
+        var probabilities = F.softmax(_model.ContrastiveScale() * embeddings.matmul(_promptEmbeddings.t()), 1).matmul(_promptToLabel);
         var maxTokens = _model.Config.Text.ContextLength;
         var captions = _captionOptions is null
             ? _generator.Greedy(visual.Tokens, [], maxTokens)

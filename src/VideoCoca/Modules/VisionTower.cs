@@ -29,6 +29,7 @@ public sealed class VisionTower : nn.Module
     private readonly Parameter _proj;
     private readonly Parameter? _temporalEmbedding;
     private readonly Parameter? _temporalGain;
+    private readonly Linear? _temporalTrendProjection;
 
     public VisionTower(ModelConfig config) : base(nameof(VisionTower))
     {
@@ -72,6 +73,15 @@ public sealed class VisionTower : nn.Module
             _temporalGain = new Parameter(zeros(config.Video.Frames, v.Width));
             register_parameter("temporal_gain", _temporalGain);
         }
+        if (config.Video.TemporalTrend)
+        {
+            // Zero at start, so the adapted model answers as the image model did. The trend itself needs nothing learnt:
+            // if a frame's pooled token carries where the square is, the trend over frames carries where it goes, and
+            // the gradient on this projection is first-order in that from the first step.
+            _temporalTrendProjection = nn.Linear(config.EmbedDim, config.EmbedDim, hasBias: false);
+            using (no_grad()) _temporalTrendProjection.weight!.zero_();
+            register_module("temporal_trend_proj", _temporalTrendProjection);
+        }
     }
 
     /// <summary>The per-frame encoder's parameters: what <c>lit</c> and <c>frozen</c> tuning hold still.</summary>
@@ -79,7 +89,8 @@ public sealed class VisionTower : nn.Module
         _conv1.parameters().Concat([_classEmbedding, _positionalEmbedding]).Concat(_lnPre.parameters()).Concat(_transformer.parameters());
 
     /// <summary>Parameters that only the video adaptation adds (none for an image model).</summary>
-    public IEnumerable<Parameter> AdaptationParameters() => new[] { _temporalEmbedding, _temporalGain }.OfType<Parameter>();
+    public IEnumerable<Parameter> AdaptationParameters() =>
+        new[] { _temporalEmbedding, _temporalGain }.OfType<Parameter>().Concat(_temporalTrendProjection?.parameters() ?? []);
 
     /// <summary>The poolers and what only the video adaptation adds: what <c>frozen</c> tuning trains.</summary>
     public IEnumerable<Parameter> PoolerParameters()
@@ -127,7 +138,8 @@ public sealed class VisionTower : nn.Module
                 perFrame.Pooled.view(batch, time, -1).mean([1]),
                 perFrame.Tokens.view(batch, time, perFrame.Tokens.shape[1], -1).mean([1]));
         }
-        return PoolTokens(frameTokens.flatten(1, 2));
+        var trend = _temporalTrendProjection is not null && time > 1 ? TemporalTrend(frameTokens) : null;
+        return PoolTokens(frameTokens.flatten(1, 2), trend);
     }
 
     public VisualOutput Forward(Tensor frames) => Pool(EncodeFrames(frames));
@@ -170,9 +182,25 @@ public sealed class VisionTower : nn.Module
         return tensor(table).view(v.TokensPerFrame, v.Width);
     }
 
-    private VisualOutput PoolTokens(Tensor tokens)
+    /// <summary>
+    /// [B, queries, embed]: every frame pooled alone, weighted by its frame's place on a centred unit ramp over the clip
+    /// and summed (the least-squares slope of each pooled output over time, up to scale), then projected.
+    /// </summary>
+    private Tensor TemporalTrend(Tensor frameTokens)
+    {
+        var (batch, time) = (frameTokens.shape[0], frameTokens.shape[1]);
+        var perFrame = _attnPool.forward(frameTokens.flatten(0, 1));
+        perFrame = perFrame.view(batch, time, perFrame.shape[1], perFrame.shape[2]);
+        var ramp = arange(time, dtype: perFrame.dtype, device: perFrame.device) - (time - 1) / 2.0;
+        ramp = ramp / ramp.norm();
+        var slope = (perFrame * ramp.view(1, time, 1, 1)).sum(1);
+        return _temporalTrendProjection!.forward(slope);
+    }
+
+    private VisualOutput PoolTokens(Tensor tokens, Tensor? trend = null)
     {
         var captioning = _attnPool.forward(tokens);
+        if (trend is not null) captioning = captioning + trend;
         if (_attnPoolContrastive is not null)
         {
             var pooled = _lnPost.forward(_attnPoolContrastive.forward(captioning)).squeeze(1);

@@ -11,13 +11,10 @@ namespace VideoCoca.Platform.Tests.EndToEnd;
 public sealed class UploadToResultsTests(StackFixture stack)
 {
     /// <summary>
-    /// Seed 44 draws a large yellow square staying still, a large blue one moving up and a large green one moving up,
-    /// which the shipped models/world-tiny describes right in full. That model gets colour and size right always but the
-    /// direction of motion only about two times in three (issue 2): of seeds 1 to 60 only 16 and 44 came back right in
-    /// caption, top label and all three answers for every scene, every miss a direction. A seed whose scenes the model
-    /// misreads would fail this test for the model's sake, not the platform's; a retrained model may need another seed.
+    /// Any seed: the shipped models/world-tiny reads every scene of the world right (caption, label and all three
+    /// answers on 400 held-out clips, docs/model.md), so a wrong clip here is the platform's fault, not the model's.
     /// </summary>
-    private const int Seed = 44;
+    private const int Seed = 1;
 
     [Fact(Timeout = 300_000)]
     public async Task AThreeSceneVideoUploadedOverHttpComesBackAsThreeClipsWithItsScenesCaptionsLabelsAndAnswers()

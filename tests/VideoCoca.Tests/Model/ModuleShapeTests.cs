@@ -107,25 +107,35 @@ public class ModuleShapeTests
         Assert.False(temporal.EncodeVideo(frames).Pooled.allclose(temporal.EncodeVideo(reversed).Pooled, rtol: 1e-3, atol: 1e-3));
     }
 
-    [Fact]
-    public void The_temporal_gain_starts_as_the_identity_and_once_learnt_makes_order_visible()
+    [Theory]
+    [InlineData("visual.temporal_gain")]
+    [InlineData("visual.temporal_trend_proj.weight")]
+    public void A_temporal_part_that_starts_at_zero_starts_as_the_identity_and_once_learnt_makes_order_visible(string parameter)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var frames = randn([1, 8, 3, 48, 64]);
         var reversed = frames.flip(1);
         var image = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = false } }));
-        var gained = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = false, TemporalGain = true } }));
-        foreach (var (name, tensor) in gained.state_dict())
+        var adapted = new VideoCocaModel(TinyModels.Tiny(c => c with
+        {
+            Video = c.Video with
+            {
+                TemporalEmbedding = false,
+                TemporalGain = parameter == "visual.temporal_gain",
+                TemporalTrend = parameter == "visual.temporal_trend_proj.weight",
+            },
+        }));
+        foreach (var (name, tensor) in adapted.state_dict())
         {
             if (image.state_dict().TryGetValue(name, out var value)) tensor.copy_(value);
         }
         // Zero at start: the adapted model answers exactly as the image model it came from, and cannot see order...
-        Assert.True(gained.EncodeVideo(frames).Pooled.allclose(image.EncodeVideo(frames).Pooled, rtol: 1e-5, atol: 1e-6));
-        Assert.True(gained.EncodeVideo(frames).Pooled.allclose(gained.EncodeVideo(reversed).Pooled, rtol: 1e-4, atol: 1e-5));
-        // ...and once the gain has learnt something, order shows.
-        var gain = gained.state_dict()["visual.temporal_gain"];
-        gain.copy_(randn(gain.shape) * 0.5);
-        Assert.False(gained.EncodeVideo(frames).Pooled.allclose(gained.EncodeVideo(reversed).Pooled, rtol: 1e-3, atol: 1e-3));
+        Assert.True(adapted.EncodeVideo(frames).Pooled.allclose(image.EncodeVideo(frames).Pooled, rtol: 1e-5, atol: 1e-6));
+        Assert.True(adapted.EncodeVideo(frames).Pooled.allclose(adapted.EncodeVideo(reversed).Pooled, rtol: 1e-4, atol: 1e-5));
+        // ...and once the part has learnt something, order shows.
+        var learnt = adapted.state_dict()[parameter];
+        learnt.copy_(randn(learnt.shape) * 0.5);
+        Assert.False(adapted.EncodeVideo(frames).Pooled.allclose(adapted.EncodeVideo(reversed).Pooled, rtol: 1e-3, atol: 1e-3));
     }
 }

@@ -29,15 +29,13 @@ public sealed class ShippedModelTests : IDisposable
 
         Assert.Equal(40, report.Clips);
         Assert.Empty(report.Errors);
-        // Appearance is solved: colour and size are read off any frame.
-        Assert.True(report.QaAccuracy["what color is the square?"] >= 0.95, $"colour {report.QaAccuracy["what color is the square?"]}");
-        Assert.True(report.QaAccuracy["how big is the square?"] >= 0.95, $"size {report.QaAccuracy["how big is the square?"]}");
-        // Motion is not yet: the shipped model finds the axis of motion but not reliably its direction (about 0.6,
-        // where axis-only guessing gives 0.6), so these floors guard what it does today. Issue 2's targets (caption
-        // 0.90, action 0.95, every question 0.95, R@1 0.80) are measured by `vcp model eval` and are not met yet.
-        Assert.True(report.QaAccuracy["which way is the square moving?"] >= 0.5, $"motion {report.QaAccuracy["which way is the square moving?"]}");
-        Assert.True(report.CaptionExactMatch >= 0.55, $"caption exact match {report.CaptionExactMatch}");
-        Assert.True(report.ActionTop1 >= 0.5, $"action top-1 {report.ActionTop1}");
-        Assert.True(report.TextToVideoR1 >= 0.6, $"text-to-video R@1 {report.TextToVideoR1}");
+        // Issue 2's targets, on clips drawn by another program than the one the model was trained on.
+        foreach (var (question, accuracy) in report.QaAccuracy)
+        {
+            Assert.True(accuracy >= 0.95, $"'{question}' answered right for {accuracy:0.000} of the clips");
+        }
+        Assert.True(report.CaptionExactMatch >= 0.90, $"caption exact match {report.CaptionExactMatch}");
+        Assert.True(report.ActionTop1 >= 0.95, $"action top-1 {report.ActionTop1}");
+        Assert.True(report.TextToVideoR1 >= 0.80, $"text-to-video R@1 {report.TextToVideoR1}");
     }
 }
