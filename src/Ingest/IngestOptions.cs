@@ -41,6 +41,13 @@ public sealed class IngestOptions
     /// <summary>A pause after each clip is queued: zero in production; tests use it to stop a silo mid-ingest.</summary>
     public TimeSpan ClipDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// The workers' queue (their <c>Worker:QueueName</c>). The silo declares it and binds it to the clip messages before
+    /// its first publish: a message published to an exchange that no queue is bound to is dropped, which is what
+    /// happened to clips queued while the first worker was still loading a large model.
+    /// </summary>
+    public string AnalysisQueue { get; set; } = "analyze-clip";
+
     /// <summary>The ffmpeg executable; empty for <c>ffmpeg</c> on the PATH.</summary>
     public string FfmpegPath { get; set; } = "";
 
@@ -85,6 +92,7 @@ public sealed class IngestOptions
         if (FramesPerClip < 1) throw new InvalidOperationException("Ingest:FramesPerClip must be at least 1.");
         if (ThumbnailWidth < 16) throw new InvalidOperationException("Ingest:ThumbnailWidth must be at least 16.");
         if (ReminderPeriod <= TimeSpan.Zero) throw new InvalidOperationException("Ingest:ReminderPeriod must be positive.");
+        if (string.IsNullOrWhiteSpace(AnalysisQueue)) throw new InvalidOperationException("Ingest:AnalysisQueue must name the workers' queue.");
     }
 }
 

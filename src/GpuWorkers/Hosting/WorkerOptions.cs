@@ -29,10 +29,14 @@ public sealed class WorkerOptions
     /// <summary>Threads torch uses on the CPU; 0 leaves torch's default.</summary>
     public int Threads { get; set; }
 
-    /// <summary>The queue the worker consumes; every worker of a deployment shares it.</summary>
+    /// <summary>The queue the worker consumes; every worker of a deployment shares it, and the silos declare it too (their <c>Ingest:AnalysisQueue</c>).</summary>
     public string QueueName { get; set; } = "analyze-clip";
 
-    /// <summary>Makes the queue auto-delete when the worker stops (tests).</summary>
+    /// <summary>
+    /// Makes the queue exclusive and auto-deleted with the worker (tests that publish by themselves, on a queue name
+    /// of their own: a silo declares its analysis queue durable, and a send from another connection to an exclusive
+    /// queue is refused).
+    /// </summary>
     public bool TemporaryQueue { get; set; }
 
     /// <summary>Immediate retries of a failing message before it goes to the error queue.</summary>

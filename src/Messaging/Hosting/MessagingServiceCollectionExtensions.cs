@@ -14,8 +14,10 @@ public static class MessagingServiceCollectionExtensions
     /// <param name="services">The host's services.</param>
     /// <param name="configuration">The host's configuration.</param>
     /// <param name="configure">Registers the host's consumers (and anything else on the bus).</param>
+    /// <param name="configureTopology">The host's own broker topology (the silo binds the workers' queue).</param>
     public static IServiceCollection AddPlatformMessaging(
-        this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator>? configure = null)
+        this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator>? configure = null,
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureTopology = null)
     {
         services.AddOptions<RabbitMqOptions>()
             .Bind(configuration.GetSection(RabbitMqOptions.SectionName))
@@ -40,6 +42,7 @@ public static class MessagingServiceCollectionExtensions
                     host.Username(endpoint.Username);
                     host.Password(endpoint.Password);
                 });
+                configureTopology?.Invoke(context, rabbit);
                 rabbit.ConfigureEndpoints(context);
             });
         });

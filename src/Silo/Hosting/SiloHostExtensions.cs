@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using VideoCoca.Contracts.Messages;
 using VideoCoca.Grains;
 using VideoCoca.Grains.Videos;
 using VideoCoca.Ingest;
@@ -38,6 +39,15 @@ public static class SiloHostExtensions
         {
             bus.AddConsumer<ClipResultsConsumer, ClipResultsConsumerDefinition>();
             configureBus?.Invoke(bus);
+        }, (context, rabbit) =>
+        {
+            // The workers' queue, declared and bound straight to the clip messages' exchange before the first publish,
+            // so that clips published before any worker is up wait in it. A worker's endpoint adds its own route
+            // (through an exchange of the queue's name); RabbitMQ puts a message in a queue once however many
+            // bindings lead there.
+            var queue = context.GetRequiredService<IOptions<IngestOptions>>().Value.AnalysisQueue;
+            var clipExchange = rabbit.MessageTopology.GetMessageTopology<AnalyzeClip>().EntityName;
+            rabbit.Publish<AnalyzeClip>(topology => topology.BindQueue(clipExchange, queue));
         });
 
         // Reminders may fire as often as the ingest asks (Orleans' floor is a minute).

@@ -1,0 +1,56 @@
+using VideoCoca.Contracts.Api;
+using VideoCoca.Platform.Tests.Infrastructure;
+
+namespace VideoCoca.Platform.Tests.EndToEnd;
+
+/// <summary>
+/// Clips queued while no worker is up yet (the first worker still loading a large model, or every worker being
+/// replaced after a model update) wait in the workers' queue on a broker that has never seen a worker.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class LateWorkerTests(StackFixture stack)
+{
+    [Fact(Timeout = 300_000)]
+    public async Task ClipsQueuedWhileNoWorkerIsUpWaitForOneAndAreAnalysedOnce()
+    {
+        // A virtual host of its own: no worker has ever declared its queue there.
+        await using var platform = new RunningPlatform(stack, "late-worker");
+        platform.StartSilo("silo");
+        platform.StartGateway();
+        await platform.CheckAsync(async () =>
+        {
+            var first = await WorldVideo.RenderAsync(Path.Combine(platform.Folder, "two-scenes.mp4"), seed: 7, scenes: 2);
+            var second = await WorldVideo.RenderAsync(Path.Combine(platform.Folder, "three-scenes.mp4"), seed: 8, scenes: 3);
+            await platform.WaitUntilReadyAsync();
+
+            // Before any worker: the clips wait in the workers' queue, one message each.
+            var firstId = await platform.UploadAsync(first.Path);
+            await WaitUntilAnalysingAsync(platform, firstId);
+            Assert.Equal(new QueueState(2, 0), await platform.QueueAsync(RunningPlatform.AnalyzeQueue));
+            var worker = platform.StartWorker("worker-1");
+            var clipsPerVideo = new Dictionary<Guid, int> { [firstId] = 2 };
+            RunningPlatform.AssertAllCompleted(await platform.WaitForFinishedAsync([firstId], TimeSpan.FromMinutes(2)), clipsPerVideo);
+
+            // Between workers, with the worker's own route to the queue in place as well: still one message a clip.
+            await worker.CrashAsync();
+            var secondId = await platform.UploadAsync(second.Path);
+            await WaitUntilAnalysingAsync(platform, secondId);
+            Assert.Equal(new QueueState(3, 0), await platform.QueueAsync(RunningPlatform.AnalyzeQueue));
+            platform.StartWorker("worker-2");
+            clipsPerVideo[secondId] = 3;
+            RunningPlatform.AssertAllCompleted(await platform.WaitForFinishedAsync([firstId, secondId], TimeSpan.FromMinutes(2)), clipsPerVideo);
+            await platform.AssertEveryClipAnalysedOnceAsync(clipsPerVideo);
+            await platform.AssertQueuesDrainedAsync();
+        });
+    }
+
+    private static async Task WaitUntilAnalysingAsync(RunningPlatform platform, Guid videoId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while ((await platform.GetStatusAsync(videoId)).State != VideoState.Analysing)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"video {videoId} never reached analysing: {await platform.GetStatusAsync(videoId)}");
+            await Task.Delay(200);
+        }
+    }
+}
