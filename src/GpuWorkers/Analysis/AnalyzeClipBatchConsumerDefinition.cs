@@ -8,8 +8,8 @@ using VideoCoca.GpuWorkers.Hosting;
 namespace VideoCoca.GpuWorkers.Analysis;
 
 /// <summary>
-/// The worker's queue: batches of up to <see cref="WorkerOptions.BatchSize"/> clips or whatever arrived within
-/// <see cref="WorkerOptions.BatchTimeLimit"/>, one batch at a time (one forward pass at a time per worker),
+/// The worker's queue: batches of up to <see cref="WorkerOptions.BatchSize"/> clips, or fewer once no clip has arrived
+/// for <see cref="WorkerOptions.BatchTimeLimit"/>, one batch at a time (one forward pass at a time per worker),
 /// enough prefetch to fill the next batch while one runs, a small immediate retry, and the poison check.
 /// </summary>
 public sealed class AnalyzeClipBatchConsumerDefinition : ConsumerDefinition<AnalyzeClipBatchConsumer>
@@ -45,6 +45,7 @@ public sealed class AnalyzeClipBatchConsumerDefinition : ConsumerDefinition<Anal
         {
             batch.MessageLimit = _options.BatchSize;
             batch.TimeLimit = _options.BatchTimeLimit;
+            batch.TimeLimitStart = BatchTimeLimitStart.FromLast;
             batch.ConcurrencyLimit = 1;
         });
     }
