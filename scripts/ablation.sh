@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The ablation table of docs/model.md: every row trained from the same image-stage model for the same number of
 # steps, then scored on one held-out set rendered by ffmpeg's own filters (scripts/render-world-ffmpeg.sh).
-# Usage: ablation.sh [STEPS] [WORK_DIR]   (prints a markdown table; about 30 minutes on two idle cores at 400 steps)
+# Usage: ablation.sh [STEPS] [WORK_DIR]   (prints a markdown table; about 40 minutes on two cores at 400 steps)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 steps=${1:-400}
