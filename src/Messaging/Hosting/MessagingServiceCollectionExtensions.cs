@@ -33,6 +33,10 @@ public static class MessagingServiceCollectionExtensions
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // MassTransit 8.4+ reports usage to its vendor over the internet by default. A self-hosted platform,
+            // often on hosts with no way out, must not send anything off the machine unasked (and each failed
+            // report logged a stack trace). MASSTRANSIT_USAGE_TELEMETRY=true still opts in.
+            bus.DisableUsageTelemetry();
             configure?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
