@@ -81,7 +81,7 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
         }
         progress(done, done, "");
         var rows = videos.Select((path, v) => new IngestTiming(
-            Path.GetFileName(path), lengths[v], clipCounts[v], Median(ingestTimes[v]), Median(plainTimes[v]))).ToList();
+            Path.GetFileName(path), lengths[v], clipCounts[v], Statistics.Median(ingestTimes[v]), Statistics.Median(plainTimes[v]))).ToList();
         return new IngestBenchmarkResult(rows, largestDifference);
     }
 
@@ -144,11 +144,5 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
     {
         var runs = Path.Combine(workFolder, "runs");
         if (Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

@@ -20,44 +20,63 @@ public sealed record ModelRun(int Clips, int Batches, double Seconds, double Cpu
 /// What a worker does with a batch, without the queue, the files and the database: the clips stacked and normalised
 /// into one batch, one <see cref="VideoCocaPredictor.Predict"/> per batch (caption, labels, answers, embedding), as
 /// the worker's consumer calls it. The clips come from the model's own loader, which samples the frames ingest does.
+/// Loaded once and warmed up with one batch, as a worker has long since been, then measured as often as asked.
 /// </summary>
-public static class ModelThroughput
+public sealed class ModelThroughput
 {
     /// <summary>Labels kept per clip, as the worker's <c>Worker:TopLabels</c> default.</summary>
     private const int TopLabels = 3;
 
-    public static async Task<ModelRun> MeasureAsync(
+    private readonly VideoCocaPredictor _predictor;
+    private readonly ClipLoader _loader;
+    private readonly IReadOnlyList<VideoClip[]> _batches;
+    private readonly IReadOnlyList<string> _questions;
+
+    private ModelThroughput(VideoCocaPredictor predictor, ClipLoader loader, IReadOnlyList<VideoClip[]> batches, IReadOnlyList<string> questions)
+    {
+        _predictor = predictor;
+        _loader = loader;
+        _batches = batches;
+        _questions = questions;
+    }
+
+    /// <summary>Loads the model and the videos' clips, and runs the first batch once untimed (first-call allocations, JIT).</summary>
+    public static async Task<ModelThroughput> LoadAsync(
         string modelFolder, IReadOnlyList<string> videos, double clipLength, int batchSize, IReadOnlyList<string> questions,
-        Action<double, double, string> progress, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var loaded = ModelCheckpoint.Load(modelFolder);
-        var predictor = new VideoCocaPredictor(loaded);
         var loader = new ClipLoader(loaded.Model.Config);
         var clips = new List<VideoClip>();
         foreach (var video in videos)
         {
             clips.AddRange(await loader.LoadAsync(video, clipLength, cancellationToken: cancellationToken));
         }
-        var batches = clips.Chunk(batchSize).ToList();
-        // Warm-up: first-call allocations and JIT, as a worker has long since done.
-        Predict(batches[0]);
+        var throughput = new ModelThroughput(new VideoCocaPredictor(loaded), loader, clips.Chunk(batchSize).ToList(), questions);
+        throughput.Predict(throughput._batches[0]);
+        return throughput;
+    }
+
+    /// <summary>One timed pass over every clip.</summary>
+    public ModelRun Measure(Action<double, double, string> progress, CancellationToken cancellationToken)
+    {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        for (var b = 0; b < batches.Count; b++)
+        for (var b = 0; b < _batches.Count; b++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            progress(b, batches.Count, $"batch of {batches[b].Length}");
-            Predict(batches[b]);
+            progress(b, _batches.Count, $"batch of {_batches[b].Length}");
+            Predict(_batches[b]);
         }
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        progress(batches.Count, batches.Count, "");
-        return new ModelRun(clips.Count, batches.Count, seconds, cpuSeconds);
+        progress(_batches.Count, _batches.Count, "");
+        return new ModelRun(_batches.Sum(b => b.Length), _batches.Count, seconds, cpuSeconds);
+    }
 
-        void Predict(IReadOnlyList<VideoClip> batch)
-        {
-            using var scope = NewDisposeScope();
-            predictor.Predict(loader.ToBatch(batch), questions, TopLabels);
-        }
+    private void Predict(IReadOnlyList<VideoClip> batch)
+    {
+        using var scope = NewDisposeScope();
+        _predictor.Predict(_loader.ToBatch(batch), _questions, TopLabels);
     }
 }

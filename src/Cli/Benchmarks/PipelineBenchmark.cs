@@ -22,23 +22,35 @@ public sealed record PipelineRun(
 /// <summary>
 /// Uploads every video at once over HTTP with the gateway's default options, then polls until each is finished.
 /// The end is the last video's <c>updated_at</c> (written when it completed, on this machine's clock), so the polling
-/// interval does not count. One video goes through first, untimed, so that every host has served a request (JIT,
-/// connection pools, EF Core's model) as a platform in service has. The bench's videos are deleted afterwards.
+/// interval does not count. <see cref="WarmUpAsync"/> sends one video through first, untimed, so that every host has
+/// served a request (JIT, connection pools, EF Core's model) as a platform in service has. Each run's videos are
+/// deleted afterwards, outside the timing.
 /// </summary>
 public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, string repositoryRoot)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly GatewayClient.UploadOptions Defaults = new(null, null, null, []);
 
+    /// <summary>One video through the platform, untimed.</summary>
+    public async Task WarmUpAsync(string video, CancellationToken cancellationToken)
+    {
+        var id = await gateway.UploadAsync(video, Defaults, cancellationToken);
+        try
+        {
+            await WaitAsync([id], DateTimeOffset.UtcNow, (_, _, _) => { }, cancellationToken);
+        }
+        finally
+        {
+            await gateway.DeleteAsync(id, CancellationToken.None);
+        }
+    }
+
+    /// <summary>One timed run: every video uploaded at once, until the last is finished.</summary>
     public async Task<PipelineRun> RunAsync(IReadOnlyList<string> videos, Action<double, double, string> progress, CancellationToken cancellationToken)
     {
         var uploaded = new List<Guid>();
         try
         {
-            var warmUp = await gateway.UploadAsync(videos[0], Defaults, cancellationToken);
-            uploaded.Add(warmUp);
-            await WaitAsync([warmUp], DateTimeOffset.UtcNow, (_, _, _) => { }, cancellationToken);
-
             var cpuBefore = PlatformCpu.Sample(repositoryRoot);
             var started = DateTimeOffset.UtcNow;
             var ids = await Task.WhenAll(videos.Select(video => gateway.UploadAsync(video, Defaults, cancellationToken)));

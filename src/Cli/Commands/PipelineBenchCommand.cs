@@ -32,11 +32,16 @@ public static class PipelineBenchCommand
             Description = "model of the model-only run: the worker's (VCP_MODEL, else models/world-tiny)",
             DefaultValueFactory = _ => new DirectoryInfo(Environment.GetEnvironmentVariable("VCP_MODEL") ?? DemoCommand.DefaultModel()),
         };
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "timed rounds, each the pipeline then the model alone (medians are compared: one run of a real-size model varies by 15% or more)",
+            DefaultValueFactory = _ => 3,
+        };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the platform to finish the videos", DefaultValueFactory = _ => 900 };
         var gateway = new Option<Uri>("--gateway") { Description = "gateway address (started with ./vcp up when it does not answer)", DefaultValueFactory = _ => GatewayClient.DefaultAddress };
         var command = new Command("pipeline", "clips/s through the running platform (upload to completed) beside the worker's model alone on the same clips")
         {
-            batch, model, timeout, gateway,
+            batch, model, rounds, timeout, gateway,
         };
         foreach (var option in videos.Options) command.Options.Add(option);
         command.SetGuardedAction(async (parse, cancellationToken) =>
@@ -44,7 +49,9 @@ public static class PipelineBenchCommand
             var sceneCount = videos.ScenesPerVideo(parse);
             var batchSize = parse.GetValue(batch);
             var limit = parse.GetValue(timeout);
+            var roundCount = parse.GetValue(rounds);
             if (batchSize < 1) throw new UserInputException("--batch-size must be at least 1");
+            if (roundCount < 1) throw new UserInputException("--rounds must be at least 1");
             if (limit <= 0) throw new UserInputException("--timeout must be positive");
             var modelFolder = parse.GetValue(model)!.FullName;
             if (!Directory.Exists(modelFolder)) throw new UserInputException($"no such model folder: {modelFolder}");
@@ -59,10 +66,29 @@ public static class PipelineBenchCommand
                     await PlatformCommands.RunPlatformScript("up", cancellationToken);
                 }
                 var benchmark = new PipelineBenchmark(client, TimeSpan.FromSeconds(limit), PlatformCommands.RepositoryRoot());
-                var pipeline = await CommandRunner.WithProgressAsync("pipeline (clips)", report => benchmark.RunAsync(files, report, cancellationToken));
-                var modelOnly = await CommandRunner.WithProgressAsync("model only (batches)",
-                    report => ModelThroughput.MeasureAsync(modelFolder, files, pipeline.ClipLength, batchSize, pipeline.Questions, report, cancellationToken));
-                Print(pipeline, modelOnly, sceneCount, batchSize, modelFolder);
+                await CommandRunner.WithProgressAsync("warming the platform up (one video)", async report =>
+                {
+                    await benchmark.WarmUpAsync(files[0], cancellationToken);
+                    report(1, 1, "");
+                    return true;
+                });
+                // The model alone runs in this process, on the clip length and questions the platform used.
+                var runs = new List<(PipelineRun Pipeline, ModelRun ModelOnly)>();
+                ModelThroughput? modelAlone = null;
+                for (var round = 1; round <= roundCount; round++)
+                {
+                    var label = roundCount == 1 ? "" : $", round {round} of {roundCount}";
+                    var pipeline = await CommandRunner.WithProgressAsync($"pipeline (clips){label}", report => benchmark.RunAsync(files, report, cancellationToken));
+                    modelAlone ??= await CommandRunner.WithProgressAsync("loading the model alone (and one untimed batch)", async report =>
+                    {
+                        var loaded = await ModelThroughput.LoadAsync(modelFolder, files, pipeline.ClipLength, batchSize, pipeline.Questions, cancellationToken);
+                        report(1, 1, "");
+                        return loaded;
+                    });
+                    var modelOnly = await CommandRunner.WithProgressAsync($"model only (batches){label}", report => Task.FromResult(modelAlone.Measure(report, cancellationToken)));
+                    runs.Add((pipeline, modelOnly));
+                }
+                Print(runs, sceneCount, batchSize, modelFolder);
             }
             finally
             {
@@ -73,40 +99,64 @@ public static class PipelineBenchCommand
         return command;
     }
 
-    private static void Print(PipelineRun pipeline, ModelRun modelOnly, int scenes, int batchSize, string modelFolder)
+    private static void Print(IReadOnlyList<(PipelineRun Pipeline, ModelRun ModelOnly)> runs, int scenes, int batchSize, string modelFolder)
     {
         static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+        static string Percent(double share) => Number(100 * share, "0") + "%";
+        var first = runs[0].Pipeline;
         System.Console.WriteLine(
-            $"pipeline against model only: {pipeline.Videos} world video{(pipeline.Videos == 1 ? "" : "s")} of {scenes} scenes uploaded at once, " +
-            $"{Number(pipeline.ClipLength, "0.##")} s clips, {pipeline.Questions.Count} questions a clip; model {Path.GetFileName(modelFolder)}, " +
-            $"batch {batchSize}, {get_num_threads()} torch threads; {Environment.ProcessorCount} cores");
-        var failures = pipeline.FailedClips + pipeline.FailedVideos > 0 ? $" ({pipeline.FailedClips} clips and {pipeline.FailedVideos} videos failed)" : "";
+            $"pipeline against model only: {first.Videos} world video{(first.Videos == 1 ? "" : "s")} of {scenes} scenes uploaded at once, " +
+            $"{Number(first.ClipLength, "0.##")} s clips, {first.Questions.Count} questions a clip; model {Path.GetFileName(modelFolder)}, " +
+            $"batch {batchSize}, {get_num_threads()} torch threads; {Environment.ProcessorCount} cores; " +
+            $"{runs.Count} round{(runs.Count == 1 ? "" : "s")}, each the pipeline then the model alone");
+        if (runs.Count > 1)
+        {
+            MarkdownTable.Print(["round", ">pipeline s", ">model only s", ">pipeline / model only"],
+                runs.Select((r, i) => (IReadOnlyList<string>)[
+                    (i + 1).ToString(CultureInfo.InvariantCulture), Number(r.Pipeline.Seconds, "0.00"), Number(r.ModelOnly.Seconds, "0.00"),
+                    Percent(r.Pipeline.ClipsPerSecond / r.ModelOnly.ClipsPerSecond)]));
+            System.Console.WriteLine();
+        }
+        var failed = runs.Sum(r => r.Pipeline.FailedClips);
+        var failedVideos = runs.Sum(r => r.Pipeline.FailedVideos);
+        var failures = failed + failedVideos > 0 ? $" ({failed} clips and {failedVideos} videos failed)" : "";
+        var median = runs.Count == 1 ? "" : $", median of {runs.Count}";
+        var pipelineSeconds = Statistics.Median(runs.Select(r => r.Pipeline.Seconds));
+        var modelSeconds = Statistics.Median(runs.Select(r => r.ModelOnly.Seconds));
+        var clips = first.Clips;
         MarkdownTable.Print(["measurement", ">clips", ">seconds", ">clips/s"],
         [
-            ["pipeline: first upload to last video completed" + failures, pipeline.Clips.ToString(CultureInfo.InvariantCulture),
-                Number(pipeline.Seconds, "0.00"), Number(pipeline.ClipsPerSecond, "0.00")],
-            [$"model only: {modelOnly.Batches} forward passes, batch {batchSize}", modelOnly.Clips.ToString(CultureInfo.InvariantCulture),
-                Number(modelOnly.Seconds, "0.00"), Number(modelOnly.ClipsPerSecond, "0.00")],
+            [$"pipeline: first upload to last video completed{median}" + failures, clips.ToString(CultureInfo.InvariantCulture),
+                Number(pipelineSeconds, "0.00"), Number(clips / pipelineSeconds, "0.00")],
+            [$"model only: {runs[0].ModelOnly.Batches} forward pass{(runs[0].ModelOnly.Batches == 1 ? "" : "es")}, batch {batchSize}{median}", runs[0].ModelOnly.Clips.ToString(CultureInfo.InvariantCulture),
+                Number(modelSeconds, "0.00"), Number(runs[0].ModelOnly.Clips / modelSeconds, "0.00")],
         ]);
-        if (pipeline.CpuSeconds.Count > 0)
+        var cpuSeconds = runs.SelectMany(r => r.Pipeline.CpuSeconds).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Sum(c => c.Value));
+        if (cpuSeconds.Count > 0)
         {
+            var pipelineClips = runs.Sum(r => r.Pipeline.Clips);
+            var modelClips = runs.Sum(r => r.ModelOnly.Clips);
+            var modelCpu = runs.Sum(r => r.ModelOnly.CpuSeconds);
             System.Console.WriteLine();
-            System.Console.WriteLine("CPU seconds during the pipeline run (the local platform's processes, from /proc):");
-            var machine = pipeline.CpuSeconds.GetValueOrDefault(PlatformCpu.Machine);
-            var platform = pipeline.CpuSeconds.Where(c => c.Key != PlatformCpu.Machine).ToList();
+            System.Console.WriteLine($"CPU seconds during the pipeline run{(runs.Count == 1 ? "" : "s, every round together")} (the local platform's processes, from /proc):");
+            var machine = cpuSeconds.GetValueOrDefault(PlatformCpu.Machine);
+            var platform = cpuSeconds.Where(c => c.Key != PlatformCpu.Machine).ToList();
             var rows = platform.Append(new("rest of the machine (not the platform)", machine - platform.Sum(c => c.Value)))
-                .Select(c => (IReadOnlyList<string>)[c.Key, Number(c.Value, "0.00"), Number(1000 * c.Value / pipeline.Clips, "0.0")])
-                .Append(["model only (this process), for comparison", Number(modelOnly.CpuSeconds, "0.00"), Number(1000 * modelOnly.CpuSeconds / modelOnly.Clips, "0.0")]);
+                .Select(c => (IReadOnlyList<string>)[c.Key, Number(c.Value, "0.00"), Number(1000 * c.Value / pipelineClips, "0.0")])
+                .Append(["model only (this process), for comparison", Number(modelCpu, "0.00"), Number(1000 * modelCpu / modelClips, "0.0")]);
             MarkdownTable.Print(["process", ">CPU s", ">CPU ms a clip"], rows);
             // Bound by CPU, the pipeline reaches the aim only where the model's share of the CPU a clip costs is at least the aim.
-            var besideModel = 1000 * (platform.Sum(c => c.Value) / pipeline.Clips - modelOnly.CpuSeconds / modelOnly.Clips);
-            System.Console.WriteLine(
-                $"the platform spent {Number(besideModel, "0")} ms of CPU a clip besides the model's {Number(1000 * modelOnly.CpuSeconds / modelOnly.Clips, "0")} ms; " +
-                $"sharing these cores, a model needs at least {Number(besideModel * Aim / (1 - Aim), "0")} ms of CPU a clip for the pipeline to reach {Number(100 * Aim, "0")}% of it");
+            var besideModel = 1000 * (platform.Sum(c => c.Value) / pipelineClips - modelCpu / modelClips);
+            var modelMs = Number(1000 * modelCpu / modelClips, "0");
+            System.Console.WriteLine(besideModel > 0
+                ? $"the platform spent {Number(besideModel, "0")} ms of CPU a clip besides the model's {modelMs} ms; " +
+                  $"sharing these cores, a model needs at least {Number(besideModel * Aim / (1 - Aim), "0")} ms of CPU a clip for the pipeline to reach {Number(100 * Aim, "0")}% of it"
+                // The kernel's per-process and per-machine counts differ by a percent or so: beside a model of seconds a clip that hides the rest.
+                : $"the platform's CPU beside the model's {modelMs} ms a clip is below what these counts can tell apart (the worker's passes took {Number(-besideModel, "0")} ms a clip less than the model alone's)");
         }
-        var share = pipeline.ClipsPerSecond / modelOnly.ClipsPerSecond;
+        var share = modelSeconds / pipelineSeconds;
         System.Console.WriteLine(
-            $"overall: the pipeline runs at {Number(100 * share, "0")}% of model-only throughput " +
+            $"overall: the pipeline runs at {Percent(share)} of model-only throughput{(runs.Count == 1 ? "" : " (medians)")} " +
             $"(aim: at least {Number(100 * Aim, "0")}%, {(share >= Aim ? "met" : "not met")})");
     }
 }

@@ -91,6 +91,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData("ingest", "--overlap", "4", "--overlap must be at least 0 and less than --clip-length")]
     [InlineData("pipeline", "--count", "0", "--count must be at least 1")]
     [InlineData("pipeline", "--batch-size", "0", "--batch-size must be at least 1")]
+    [InlineData("pipeline", "--rounds", "0", "--rounds must be at least 1")]
     public void Bench_with_an_impossible_setting(string bench, string option, string value, string expected)
     {
         AssertOneLineError(CliProcess.Run("bench", bench, option, value), expected);
