@@ -101,13 +101,7 @@ internal sealed class CpuStepWeights : IDisposable
         var width = x.shape[2];
         var qkv = block.Attention.Apply(LayerNorm(x, block.Ln1Weight, block.Ln1Bias)).chunk(3, dim: -1);
         var (q, k, v) = (SplitHeads(qkv[0], heads), SplitHeads(qkv[1], heads), SplitHeads(qkv[2], heads));
-        var (pastKeys, pastValues) = cache.Layer(layer);
-        if (pastKeys is not null)
-        {
-            k = cat([pastKeys, k], 2);
-            v = cat([pastValues!, v], 2);
-        }
-        cache.SetLayer(layer, k, v);
+        (k, v) = cache.Append(layer, k, v);
         x = x + block.Out.Apply(MergeHeads(F.scaled_dot_product_attention(q, k, v, mask), width));
         return x + Mlp(block, x);
     }

@@ -307,7 +307,7 @@ public sealed class TextGenerator
                 var context = model.TextDecoder.ProjectImageTokens(imageTokens)
                     .Select(kv => (PerRow(kv.Keys, rowsPerClip), PerRow(kv.Values, rowsPerClip)))
                     .ToList();
-                _cache = new DecoderCache(_textLayers + model.TextDecoder.Layers, context);
+                _cache = new DecoderCache(_textLayers + model.TextDecoder.Layers, context, model.Config.Text.ContextLength);
                 _held = [.. _cache.Tensors()];
             }
 

@@ -6,15 +6,28 @@ namespace VideoCoca.Modules;
 /// Keys and values of every causal self-attention layer (text tower, then multimodal decoder) for the positions
 /// generated so far, and the projected image context: with it each new token costs one position.
 /// </summary>
+/// <remarks>
+/// Each layer's keys and values live in one buffer of <c>capacity</c> positions, allocated at the layer's first step
+/// and written in place: growing them by concatenation copied every cached position again at every step (quadratic
+/// in the text's length) into freshly allocated memory.
+/// </remarks>
 public sealed class DecoderCache
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
+    private readonly long[] _lengths;
+    private readonly long _capacity;
 
-    public DecoderCache(int selfAttentionLayers, IReadOnlyList<(Tensor Keys, Tensor Values)>? imageContext)
+    /// <param name="selfAttentionLayers">Causal self-attention layers, text tower and decoder together.</param>
+    /// <param name="imageContext">Per decoder layer, the image tokens' keys and values for cross-attention.</param>
+    /// <param name="capacity">Most positions any row will hold (the text context's length).</param>
+    public DecoderCache(int selfAttentionLayers, IReadOnlyList<(Tensor Keys, Tensor Values)>? imageContext, long capacity)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _keys = new Tensor?[selfAttentionLayers];
         _values = new Tensor?[selfAttentionLayers];
+        _lengths = new long[selfAttentionLayers];
+        _capacity = capacity;
         ImageContext = imageContext;
     }
 
@@ -35,20 +48,30 @@ public sealed class DecoderCache
         {
             mask = cat([zeros(newCount, start, device: x.device), AttentionMasks.Causal(newCount, x.device)], 1);
         }
-        var (output, keys, values) = block.SelfAttendCached(x, _keys[layer], _values[layer], mask);
-        _keys[layer] = keys;
-        _values[layer] = values;
-        return output;
+        return block.SelfAttendCached(x, this, layer, mask);
     }
 
-    /// <summary>A self-attention layer's cached keys and values ([rows, heads, positions, headDim]; null before its first step).</summary>
-    public (Tensor? Keys, Tensor? Values) Layer(int layer) => (_keys[layer], _values[layer]);
-
-    /// <summary>Replaces a layer's keys and values: for step code that runs the layer's arithmetic itself.</summary>
-    public void SetLayer(int layer, Tensor keys, Tensor values)
+    /// <summary>
+    /// Writes the new positions' keys and values ([rows, heads, new, headDim]) of a layer after its cached ones;
+    /// returns every position's so far, views of the layer's buffers ([rows, heads, positions, headDim]).
+    /// </summary>
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
     {
-        _keys[layer] = keys;
-        _values[layer] = values;
+        var start = _lengths[layer];
+        var count = keys.shape[2];
+        if (start + count > _capacity)
+        {
+            throw new InvalidOperationException($"the decoder cache holds {_capacity} positions; {start + count} were asked for");
+        }
+        if (_keys[layer] is null)
+        {
+            _keys[layer] = empty([keys.shape[0], keys.shape[1], _capacity, keys.shape[3]], keys.dtype, keys.device);
+            _values[layer] = empty([values.shape[0], values.shape[1], _capacity, values.shape[3]], values.dtype, values.device);
+        }
+        _keys[layer]!.narrow(2, start, count).copy_(keys);
+        _values[layer]!.narrow(2, start, count).copy_(values);
+        _lengths[layer] = start + count;
+        return (_keys[layer]!.narrow(2, 0, start + count), _values[layer]!.narrow(2, 0, start + count));
     }
 
     /// <summary>Keeps the rows given (beam search reorders and prunes hypotheses between steps).</summary>
@@ -69,12 +92,13 @@ public sealed class DecoderCache
     {
         for (var i = 0; i < _keys.Length; i++)
         {
+            // The buffers are replaced, not written: the step's keeper frees the old ones once they are no longer held.
             _keys[i] = _keys[i]?.index_select(0, rows);
             _values[i] = _values[i]?.index_select(0, rows);
         }
     }
 
-    /// <summary>Every tensor the cache holds now: self-attention keys and values, then the image context's.</summary>
+    /// <summary>Every tensor the cache holds now: self-attention key and value buffers, then the image context's.</summary>
     public IEnumerable<Tensor> Tensors()
     {
         foreach (var t in _keys.Concat(_values)) if (t is not null) yield return t;

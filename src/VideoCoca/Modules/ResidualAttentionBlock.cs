@@ -108,20 +108,16 @@ public sealed class ResidualAttentionBlock : nn.Module
 
     /// <summary>
     /// Self-attention for new positions given the keys and values of earlier ones: each new token costs its own
-    /// positions, not the whole prefix. Returns the block's output and the grown cache.
+    /// positions, not the whole prefix. The new positions' keys and values are appended to the cache's layer.
     /// </summary>
-    public (Tensor Output, Tensor Keys, Tensor Values) SelfAttendCached(Tensor x, Tensor? pastKeys, Tensor? pastValues, Tensor? mask)
+    public Tensor SelfAttendCached(Tensor x, DecoderCache cache, int layer, Tensor? mask)
     {
         var normed = _ln1.forward(x);
         var q = _attn.ProjectQuery(normed);
         var (k, v) = _attn.ProjectKeysValues(normed, normed);
-        if (pastKeys is not null)
-        {
-            k = cat([pastKeys, k], 2);
-            v = cat([pastValues!, v], 2);
-        }
+        (k, v) = cache.Append(layer, k, v);
         var h = x + _attn.Attend(q, k, v, mask);
-        return (h + _mlp.forward(_ln2.forward(h)), k, v);
+        return h + _mlp.forward(_ln2.forward(h));
     }
 }
 
