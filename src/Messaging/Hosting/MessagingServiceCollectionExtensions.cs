@@ -35,7 +35,7 @@ public static class MessagingServiceCollectionExtensions
             bus.SetKebabCaseEndpointNameFormatter();
             // MassTransit 8.4+ reports usage to its vendor over the internet by default. A self-hosted platform,
             // often on hosts with no way out, must not send anything off the machine unasked (and each failed
-            // report logged a stack trace). MASSTRANSIT_USAGE_TELEMETRY=true still opts in.
+            // report logged a stack trace).
             bus.DisableUsageTelemetry();
             configure?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
