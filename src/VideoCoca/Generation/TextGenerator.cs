@@ -41,29 +41,53 @@ public sealed class TextGenerator
     /// <returns>Per clip the generated ids after the prompt, without the end token (none when the prompt fills the context).</returns>
     public IReadOnlyList<long[]> Generate(Tensor imageTokens, IReadOnlyList<int> prompt, GenerationOptions options)
     {
-        ArgumentNullException.ThrowIfNull(imageTokens);
         ArgumentNullException.ThrowIfNull(prompt);
+        return GenerateEach(imageTokens, [prompt], options)[0];
+    }
+
+    /// <summary>
+    /// Texts for several prompts over the same clips (a caption and the answers to questions): with the cache, the
+    /// image tokens' keys and values for every decoder layer's cross-attention are projected once for all of them.
+    /// </summary>
+    /// <returns>Per prompt, what <see cref="Generate"/> returns for it.</returns>
+    public IReadOnlyList<IReadOnlyList<long[]>> GenerateEach(Tensor imageTokens, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(imageTokens);
+        ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var prefix = new long[prompt.Count + 1];
-        prefix[0] = _startId;
-        for (var i = 0; i < prompt.Count; i++) prefix[i + 1] = prompt[i];
-        var maxNewTokens = Math.Min(options.MaxNewTokens, _model.Config.Text.ContextLength - prefix.Length);
-        // A prompt that fills the model's context leaves nothing to say.
-        if (maxNewTokens < 1) return Enumerable.Range(0, (int)imageTokens.shape[0]).Select(_ => Array.Empty<long>()).ToList();
-
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return options.Strategy == GenerationStrategy.Beam
-            ? BeamSearch(imageTokens, prefix, maxNewTokens, options)
-            : TokenByToken(imageTokens, prefix, maxNewTokens, options);
+        var clips = (int)imageTokens.shape[0];
+        IReadOnlyList<(Tensor Keys, Tensor Values)>? imageContext = null;
+        var results = new List<IReadOnlyList<long[]>>(prompts.Count);
+        foreach (var prompt in prompts)
+        {
+            ArgumentNullException.ThrowIfNull(prompt);
+            var prefix = new long[prompt.Count + 1];
+            prefix[0] = _startId;
+            for (var i = 0; i < prompt.Count; i++) prefix[i + 1] = prompt[i];
+            var maxNewTokens = Math.Min(options.MaxNewTokens, _model.Config.Text.ContextLength - prefix.Length);
+            // A prompt that fills the model's context leaves nothing to say.
+            if (maxNewTokens < 1)
+            {
+                results.Add(Enumerable.Range(0, clips).Select(_ => Array.Empty<long>()).ToList());
+                continue;
+            }
+            if (options.UseCache) imageContext ??= _model.TextDecoder.ProjectImageTokens(imageTokens);
+            results.Add(options.Strategy == GenerationStrategy.Beam
+                ? BeamSearch(imageTokens, imageContext, prefix, maxNewTokens, options)
+                : TokenByToken(imageTokens, imageContext, prefix, maxNewTokens, options));
+        }
+        return results;
     }
 
     /// <summary>Greedy and sampling: each row keeps one text, chosen a token at a time.</summary>
-    private List<long[]> TokenByToken(Tensor imageTokens, long[] prefix, int maxNewTokens, GenerationOptions options)
+    private List<long[]> TokenByToken(
+        Tensor imageTokens, IReadOnlyList<(Tensor Keys, Tensor Values)>? imageContext, long[] prefix, int maxNewTokens, GenerationOptions options)
     {
         var batch = imageTokens.shape[0];
-        using var decoder = StepDecoder.Create(_model, imageTokens, rowsPerClip: 1, options.UseCache, StepWeights(options));
+        using var decoder = StepDecoder.Create(_model, imageTokens, imageContext, rowsPerClip: 1, StepWeights(options));
         var device = imageTokens.device;
         using var generator = options.Strategy == GenerationStrategy.Sample ? NewGenerator(options.Seed, device) : null;
         var tokens = tensor(prefix, device: device).unsqueeze(0).repeat(batch, 1);
@@ -107,12 +131,13 @@ public sealed class TextGenerator
     /// A clip is done when it has as many finished texts as beams and no running one can still beat the worst of
     /// them; at the length limit the running texts are ranked with the finished ones.
     /// </summary>
-    private List<long[]> BeamSearch(Tensor imageTokens, long[] prefix, int maxNewTokens, GenerationOptions options)
+    private List<long[]> BeamSearch(
+        Tensor imageTokens, IReadOnlyList<(Tensor Keys, Tensor Values)>? imageContext, long[] prefix, int maxNewTokens, GenerationOptions options)
     {
         var batch = (int)imageTokens.shape[0];
         var beams = options.Beams;
         var rows = batch * beams;
-        using var decoder = StepDecoder.Create(_model, imageTokens, rowsPerClip: beams, options.UseCache, StepWeights(options));
+        using var decoder = StepDecoder.Create(_model, imageTokens, imageContext, rowsPerClip: beams, StepWeights(options));
         var device = imageTokens.device;
         var tokens = tensor(prefix, device: device).unsqueeze(0).repeat(rows, 1);
         // At the start every beam of a clip holds the same text: only the first may grow, or all would pick the same tokens.
@@ -247,8 +272,10 @@ public sealed class TextGenerator
     /// <summary>One decoding step's logits for the last position of every row, with or without the key-value cache.</summary>
     private abstract class StepDecoder : IDisposable
     {
-        public static StepDecoder Create(VideoCocaModel model, Tensor imageTokens, int rowsPerClip, bool useCache, CpuStepWeights? weights) =>
-            useCache ? new Cached(model, imageTokens, rowsPerClip, weights) : new Uncached(model, imageTokens, rowsPerClip);
+        /// <param name="imageContext">The image tokens projected for cross-attention (with the cache), or null (without).</param>
+        public static StepDecoder Create(
+            VideoCocaModel model, Tensor imageTokens, IReadOnlyList<(Tensor Keys, Tensor Values)>? imageContext, int rowsPerClip, CpuStepWeights? weights) =>
+            imageContext is not null ? new Cached(model, imageContext, rowsPerClip, weights) : new Uncached(model, imageTokens, rowsPerClip);
 
         /// <param name="tokens">[rows, length]: every row's text so far.</param>
         /// <returns>[rows, vocabulary]: logits for the token after the last.</returns>
@@ -296,20 +323,23 @@ public sealed class TextGenerator
             private readonly CpuStepWeights? _weights;
             private readonly DecoderCache _cache;
             private readonly int _textLayers;
+            // The caller's projected image context, shared by the prompts of one GenerateEach: never moved or freed here.
+            private readonly HashSet<Tensor> _borrowed;
             private List<Tensor> _held = [];
             private long _fed;
 
-            public Cached(VideoCocaModel model, Tensor imageTokens, int rowsPerClip, CpuStepWeights? weights)
+            public Cached(VideoCocaModel model, IReadOnlyList<(Tensor Keys, Tensor Values)> imageContext, int rowsPerClip, CpuStepWeights? weights)
             {
                 _model = model;
                 _weights = weights;
                 _textLayers = model.Text.Transformer.Blocks.Count;
-                var context = model.TextDecoder.ProjectImageTokens(imageTokens)
-                    .Select(kv => (PerRow(kv.Keys, rowsPerClip), PerRow(kv.Values, rowsPerClip)))
-                    .ToList();
+                _borrowed = new HashSet<Tensor>(imageContext.SelectMany(kv => new[] { kv.Keys, kv.Values }), ReferenceEqualityComparer.Instance);
+                var context = imageContext.Select(kv => (PerRow(kv.Keys, rowsPerClip), PerRow(kv.Values, rowsPerClip))).ToList();
                 _cache = new DecoderCache(_textLayers + model.TextDecoder.Layers, context, model.Config.Text.ContextLength);
-                _held = [.. _cache.Tensors()];
+                _held = Owned();
             }
+
+            private List<Tensor> Owned() => _cache.Tensors().Where(t => !_borrowed.Contains(t)).ToList();
 
             public override Tensor NextLogits(Tensor tokens)
             {
@@ -334,7 +364,7 @@ public sealed class TextGenerator
 
             public override void Keep(DisposeScope step)
             {
-                var now = _cache.Tensors().ToList();
+                var now = Owned();
                 step.MoveToOuter(now);
                 var kept = now.ToHashSet(ReferenceEqualityComparer.Instance);
                 foreach (var old in _held)

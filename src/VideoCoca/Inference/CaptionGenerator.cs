@@ -19,6 +19,10 @@ public sealed class CaptionGenerator(VideoCocaModel model, int startId, int endI
     public IReadOnlyList<long[]> Greedy(Tensor imageTokens, IReadOnlyList<int> prompt, int maxNewTokens, bool useCache = true) =>
         _generator.Generate(imageTokens, prompt, GenerationOptions.Greedy(maxNewTokens, useCache));
 
+    /// <summary>Greedy texts for several prompts over the same clips, the image context projected once (<see cref="TextGenerator.GenerateEach"/>).</summary>
+    public IReadOnlyList<IReadOnlyList<long[]>> GreedyEach(Tensor imageTokens, IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens) =>
+        _generator.GenerateEach(imageTokens, prompts, GenerationOptions.Greedy(maxNewTokens, useCache: true));
+
     /// <summary>Any strategy <see cref="GenerationOptions"/> describes.</summary>
     public IReadOnlyList<long[]> Generate(Tensor imageTokens, IReadOnlyList<int> prompt, GenerationOptions options) =>
         _generator.Generate(imageTokens, prompt, options);

@@ -75,10 +75,21 @@ public sealed class VideoCocaPredictor
         var embeddings = F.normalize(visual.Pooled, dim: -1);
         var probabilities = F.softmax(_model.ContrastiveScale() * embeddings.matmul(_promptEmbeddings.t()), 1).matmul(_promptToLabel);
         var maxTokens = _model.Config.Text.ContextLength;
-        var captions = _captionOptions is null
-            ? _generator.Greedy(visual.Tokens, [], maxTokens)
-            : _generator.Generate(visual.Tokens, [], _captionOptions);
-        var answers = questions.Select(q => _generator.Greedy(visual.Tokens, _tokenizer.EncodeWords(q), maxTokens)).ToList();
+        // Greedy caption and answers share one projection of the image for the decoder's cross-attention.
+        IReadOnlyList<IReadOnlyList<int>> questionPrompts = questions.Select(q => (IReadOnlyList<int>)_tokenizer.EncodeWords(q)).ToList();
+        IReadOnlyList<long[]> captions;
+        IReadOnlyList<IReadOnlyList<long[]>> answers;
+        if (_captionOptions is null)
+        {
+            var texts = _generator.GreedyEach(visual.Tokens, [[], .. questionPrompts], maxTokens);
+            captions = texts[0];
+            answers = texts.Skip(1).ToList();
+        }
+        else
+        {
+            captions = _generator.Generate(visual.Tokens, [], _captionOptions);
+            answers = _generator.GreedyEach(visual.Tokens, questionPrompts, maxTokens);
+        }
 
         var batch = (int)frames.shape[0];
         var probs = probabilities.cpu().data<float>().ToArray();

@@ -143,6 +143,32 @@ public sealed class TextGeneratorTests
         Assert.Equal(runnerUp, beam[1]);
     }
 
+    /// <summary>The caption and the answers share one projection of the image: each text must be the one it gets alone.</summary>
+    [Theory]
+    [InlineData(GenerationStrategy.Greedy, true)]
+    [InlineData(GenerationStrategy.Greedy, false)]
+    [InlineData(GenerationStrategy.Beam, true)]
+    public void TextsForSeveralPromptsAreTheTextsEachGetsAlone(GenerationStrategy strategy, bool cpuStepLayout)
+    {
+        var model = SmallModel(31);
+        var image = ImageTokens(model, clips: 3, 31);
+        var generator = new TextGenerator(model, StartId, EndId, PadId) { CpuStepLayout = cpuStepLayout };
+        var options = new GenerationOptions { Strategy = strategy, Beams = 3, MaxNewTokens = 12, MinLength = 6 };
+        // A caption, two questions, and one prompt that fills the context (nothing to say), between them.
+        IReadOnlyList<int>[] prompts = [[], [5, 9, 17], Enumerable.Range(3, 30).ToArray(), [7]];
+
+        var together = generator.GenerateEach(image, prompts, options);
+
+        Assert.Equal(prompts.Length, together.Count);
+        for (var p = 0; p < prompts.Length; p++)
+        {
+            Assert.Equal(generator.Generate(image, prompts[p], options), together[p]);
+            Assert.Equal(generator.Generate(image, prompts[p], options with { UseCache = false }), together[p]);
+        }
+        Assert.All(together[2], row => Assert.Empty(row));
+        Assert.All(together[0], row => Assert.InRange(row.Length, 6, 12));
+    }
+
     [Fact]
     public void GenerationStopsAtTheContextAndRejectsBadOptions()
     {
