@@ -295,8 +295,10 @@ rabbit_start() {
     rm -f "$rabbit_pid_file"
     log "starting RabbitMQ node $rabbit_node on 127.0.0.1:$rabbit_port"
     # Its own session and folder, so it outlives this script and holds no terminal.
-    # 9>&-: neither the server nor the shell that waits on it may hold the stack lock.
-    (cd "$rabbit_base" && as_rabbit setsid "$rabbit_sbin/rabbitmq-server" \
+    # 9>&-: neither the server nor the shell that waits on it may hold the stack lock. The log redirections sit on
+    # the subshell, not on the as_rabbit call: bash keeps copies of the caller's stdout and stderr open for as long as
+    # a redirected function runs, which here is as long as the server, and `./vcp demo | tee out` never ended.
+    ( (cd "$rabbit_base" && as_rabbit setsid "$rabbit_sbin/rabbitmq-server") \
       >>"$log_dir/rabbitmq-console.log" 2>&1 </dev/null &) 9>&-
   fi
   wait_for 90 port_open "$rabbit_port" ||
