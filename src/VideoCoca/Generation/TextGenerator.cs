@@ -5,6 +5,9 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace VideoCoca.Generation;
 
+/// <summary>One text to generate for every clip: the ids after the start token that it begins with, and how.</summary>
+public sealed record TextRequest(IReadOnlyList<int> Prompt, GenerationOptions Options);
+
 /// <summary>
 /// Text from the multimodal decoder for a batch of clips that share a prompt (the start token, or a question): greedy,
 /// beam search or sampling. With the key-value cache each step feeds the decoders only the new position; without it
@@ -39,31 +42,33 @@ public sealed class TextGenerator
     /// <param name="imageTokens">[B, Q, width] captioning tokens of B clips.</param>
     /// <param name="prompt">Ids after the start token that every row begins with (empty for a caption).</param>
     /// <returns>Per clip the generated ids after the prompt, without the end token (none when the prompt fills the context).</returns>
-    public IReadOnlyList<long[]> Generate(Tensor imageTokens, IReadOnlyList<int> prompt, GenerationOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(prompt);
-        return GenerateEach(imageTokens, [prompt], options)[0];
-    }
+    public IReadOnlyList<long[]> Generate(Tensor imageTokens, IReadOnlyList<int> prompt, GenerationOptions options) =>
+        GenerateEach(imageTokens, [new TextRequest(prompt, options)])[0];
 
     /// <summary>
-    /// Texts for several prompts over the same clips (a caption and the answers to questions): with the cache, the
-    /// image tokens' keys and values for every decoder layer's cross-attention are projected once for all of them.
+    /// Texts for several prompts over the same clips (a caption and the answers to questions), each with its own
+    /// options: the image tokens' keys and values for every decoder layer's cross-attention are projected once for
+    /// every request that uses the cache.
     /// </summary>
-    /// <returns>Per prompt, what <see cref="Generate"/> returns for it.</returns>
-    public IReadOnlyList<IReadOnlyList<long[]>> GenerateEach(Tensor imageTokens, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
+    /// <returns>Per request, what <see cref="Generate"/> returns for it.</returns>
+    public IReadOnlyList<IReadOnlyList<long[]>> GenerateEach(Tensor imageTokens, IReadOnlyList<TextRequest> requests)
     {
         ArgumentNullException.ThrowIfNull(imageTokens);
-        ArgumentNullException.ThrowIfNull(prompts);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        ArgumentNullException.ThrowIfNull(requests);
+        foreach (var request in requests)
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            ArgumentNullException.ThrowIfNull(request.Prompt);
+            ArgumentNullException.ThrowIfNull(request.Options);
+            request.Options.Validate();
+        }
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var clips = (int)imageTokens.shape[0];
-        IReadOnlyList<(Tensor Keys, Tensor Values)>? imageContext = null;
-        var results = new List<IReadOnlyList<long[]>>(prompts.Count);
-        foreach (var prompt in prompts)
+        IReadOnlyList<(Tensor Keys, Tensor Values)>? projected = null;
+        var results = new List<IReadOnlyList<long[]>>(requests.Count);
+        foreach (var (prompt, options) in requests)
         {
-            ArgumentNullException.ThrowIfNull(prompt);
             var prefix = new long[prompt.Count + 1];
             prefix[0] = _startId;
             for (var i = 0; i < prompt.Count; i++) prefix[i + 1] = prompt[i];
@@ -74,7 +79,7 @@ public sealed class TextGenerator
                 results.Add(Enumerable.Range(0, clips).Select(_ => Array.Empty<long>()).ToList());
                 continue;
             }
-            if (options.UseCache) imageContext ??= _model.TextDecoder.ProjectImageTokens(imageTokens);
+            var imageContext = options.UseCache ? projected ??= _model.TextDecoder.ProjectImageTokens(imageTokens) : null;
             results.Add(options.Strategy == GenerationStrategy.Beam
                 ? BeamSearch(imageTokens, imageContext, prefix, maxNewTokens, options)
                 : TokenByToken(imageTokens, imageContext, prefix, maxNewTokens, options));
@@ -323,7 +328,7 @@ public sealed class TextGenerator
             private readonly CpuStepWeights? _weights;
             private readonly DecoderCache _cache;
             private readonly int _textLayers;
-            // The caller's projected image context, shared by the prompts of one GenerateEach: never moved or freed here.
+            // The caller's projected image context, shared by the requests of one GenerateEach: never moved or freed here.
             private readonly HashSet<Tensor> _borrowed;
             private List<Tensor> _held = [];
             private long _fed;

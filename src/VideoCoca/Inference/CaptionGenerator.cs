@@ -19,9 +19,9 @@ public sealed class CaptionGenerator(VideoCocaModel model, int startId, int endI
     public IReadOnlyList<long[]> Greedy(Tensor imageTokens, IReadOnlyList<int> prompt, int maxNewTokens, bool useCache = true) =>
         _generator.Generate(imageTokens, prompt, GenerationOptions.Greedy(maxNewTokens, useCache));
 
-    /// <summary>Greedy texts for several prompts over the same clips, the image context projected once (<see cref="TextGenerator.GenerateEach"/>).</summary>
-    public IReadOnlyList<IReadOnlyList<long[]>> GreedyEach(Tensor imageTokens, IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens) =>
-        _generator.GenerateEach(imageTokens, prompts, GenerationOptions.Greedy(maxNewTokens, useCache: true));
+    /// <summary>Several texts over the same clips, the image context projected once (<see cref="TextGenerator.GenerateEach"/>).</summary>
+    public IReadOnlyList<IReadOnlyList<long[]>> GenerateEach(Tensor imageTokens, IReadOnlyList<TextRequest> requests) =>
+        _generator.GenerateEach(imageTokens, requests);
 
     /// <summary>Any strategy <see cref="GenerationOptions"/> describes.</summary>
     public IReadOnlyList<long[]> Generate(Tensor imageTokens, IReadOnlyList<int> prompt, GenerationOptions options) =>

@@ -75,21 +75,12 @@ public sealed class VideoCocaPredictor
         var embeddings = F.normalize(visual.Pooled, dim: -1);
         var probabilities = F.softmax(_model.ContrastiveScale() * embeddings.matmul(_promptEmbeddings.t()), 1).matmul(_promptToLabel);
         var maxTokens = _model.Config.Text.ContextLength;
-        // Greedy caption and answers share one projection of the image for the decoder's cross-attention.
-        IReadOnlyList<IReadOnlyList<int>> questionPrompts = questions.Select(q => (IReadOnlyList<int>)_tokenizer.EncodeWords(q)).ToList();
-        IReadOnlyList<long[]> captions;
-        IReadOnlyList<IReadOnlyList<long[]>> answers;
-        if (_captionOptions is null)
-        {
-            var texts = _generator.GreedyEach(visual.Tokens, [[], .. questionPrompts], maxTokens);
-            captions = texts[0];
-            answers = texts.Skip(1).ToList();
-        }
-        else
-        {
-            captions = _generator.Generate(visual.Tokens, [], _captionOptions);
-            answers = _generator.GreedyEach(visual.Tokens, questionPrompts, maxTokens);
-        }
+        // The caption and the answers share one projection of the image for the decoder's cross-attention.
+        var greedy = GenerationOptions.Greedy(maxTokens, useCache: true);
+        var texts = _generator.GenerateEach(visual.Tokens,
+            [new TextRequest([], _captionOptions ?? greedy), .. questions.Select(q => new TextRequest(_tokenizer.EncodeWords(q), greedy))]);
+        var captions = texts[0];
+        var answers = texts.Skip(1).ToList();
 
         var batch = (int)frames.shape[0];
         var probs = probabilities.cpu().data<float>().ToArray();

@@ -154,16 +154,22 @@ public sealed class TextGeneratorTests
         var image = ImageTokens(model, clips: 3, 31);
         var generator = new TextGenerator(model, StartId, EndId, PadId) { CpuStepLayout = cpuStepLayout };
         var options = new GenerationOptions { Strategy = strategy, Beams = 3, MaxNewTokens = 12, MinLength = 6 };
-        // A caption, two questions, and one prompt that fills the context (nothing to say), between them.
-        IReadOnlyList<int>[] prompts = [[], [5, 9, 17], Enumerable.Range(3, 30).ToArray(), [7]];
+        var greedy = GenerationOptions.Greedy(10);
+        // A caption with the strategy under test, greedy answers as the predictor asks them, one prompt that fills the
+        // context (nothing to say), and one request without the cache, between them.
+        TextRequest[] requests =
+        [
+            new([], options), new([5, 9, 17], greedy), new(Enumerable.Range(3, 30).ToArray(), greedy),
+            new([7], greedy with { UseCache = false }), new([7], options),
+        ];
 
-        var together = generator.GenerateEach(image, prompts, options);
+        var together = generator.GenerateEach(image, requests);
 
-        Assert.Equal(prompts.Length, together.Count);
-        for (var p = 0; p < prompts.Length; p++)
+        Assert.Equal(requests.Length, together.Count);
+        for (var r = 0; r < requests.Length; r++)
         {
-            Assert.Equal(generator.Generate(image, prompts[p], options), together[p]);
-            Assert.Equal(generator.Generate(image, prompts[p], options with { UseCache = false }), together[p]);
+            Assert.Equal(generator.Generate(image, requests[r].Prompt, requests[r].Options), together[r]);
+            Assert.Equal(generator.Generate(image, requests[r].Prompt, requests[r].Options with { UseCache = false }), together[r]);
         }
         Assert.All(together[2], row => Assert.Empty(row));
         Assert.All(together[0], row => Assert.InRange(row.Length, 6, 12));
