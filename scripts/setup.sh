@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the platform needs on this machine, idempotently: a libstdc++ new enough for
-# TorchSharp's native library, ffmpeg, and (with --stack) PostgreSQL and RabbitMQ.
+# TorchSharp's native library, ffmpeg, and (with --stack) PostgreSQL with pgvector, and RabbitMQ.
 # A second run finds everything in place and changes nothing.
 set -euo pipefail
 
@@ -76,10 +76,49 @@ ensure_package() {
   fi
 }
 
+# pgvector (the clip embeddings' type and HNSW index) for the newest installed PostgreSQL. Debian 12 packages no
+# pgvector, and trixie's postgresql-17-pgvector would pull trixie's PostgreSQL 17 with its perl, OpenSSL and ICU
+# (42 packages). Debian's own pgvector source package (trixie's) builds against bookworm's server headers in
+# seconds, so the server stays the distribution's and only the extension is built here.
+ensure_pgvector() {
+  local bin; bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$bin" ] || { log "PostgreSQL is not installed"; exit 1; }
+  local major; major=$(basename "$(dirname "$bin")")
+  [ -f "/usr/share/postgresql/$major/extension/vector.control" ] && return
+  if apt-cache show "postgresql-$major-pgvector" >/dev/null 2>&1 && apt-get install -s "postgresql-$major-pgvector" >/dev/null 2>&1; then
+    log "installing postgresql-$major-pgvector"
+    apt_install "postgresql-$major-pgvector"
+    return
+  fi
+  log "building pgvector from Debian's source package for PostgreSQL $major"
+  apt_install "postgresql-server-dev-$major" make gcc
+  # Debian's source lines for the suites already in use (bookworm's archive has no pgvector; trixie's has 0.8).
+  as_root tee /etc/apt/sources.list.d/vcp-pgvector-src.sources >/dev/null <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  as_root apt-get update -q >/dev/null
+  local work; work=$(mktemp -d)
+  chmod 755 "$work"
+  (cd "$work" && as_root apt-get source --download-only -q pgvector >/dev/null 2>&1) ||
+    { log "could not download pgvector's source package"; exit 1; }
+  tar -xf "$work"/pgvector_*.orig.tar.* -C "$work"
+  local src; src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'pgvector-*' | head -n 1)
+  # OPTFLAGS empty: no -march=native, so the build does not depend on this machine's processor.
+  make -C "$src" -s PG_CONFIG="$bin/pg_config" OPTFLAGS="" >/dev/null
+  as_root make -C "$src" -s PG_CONFIG="$bin/pg_config" OPTFLAGS="" install >/dev/null
+  rm -rf "$work"
+  [ -f "/usr/share/postgresql/$major/extension/vector.control" ] || { log "pgvector did not install"; exit 1; }
+}
+
 ensure_libstdcxx
 ensure_package ffmpeg ffmpeg
 ensure_package ffprobe ffmpeg
 if [ "$want_stack" -eq 1 ]; then
   [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { log "installing postgresql"; apt_install postgresql; }
+  ensure_pgvector
   ensure_package rabbitmq-server rabbitmq-server
 fi

@@ -186,6 +186,12 @@ ALTER ROLE vcp LOGIN CREATEDB PASSWORD '$escaped';
 SELECT 'CREATE DATABASE vcp OWNER vcp'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'vcp') \gexec
 SQL
+  # pgvector is not a trusted extension: only a superuser may create it. In template1 it comes with every database
+  # the vcp role creates (a test run's own, say); the migrations' CREATE EXTENSION IF NOT EXISTS then finds it.
+  local db
+  for db in template1 vcp; do
+    pg_psql -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS vector' >/dev/null
+  done
 }
 
 pg_start() {

@@ -6,7 +6,8 @@ namespace VideoCoca.Persistence;
 
 /// <summary>
 /// The platform's results in PostgreSQL: videos, their clips, model versions, and per (clip, model
-/// version) a caption, an embedding, labels and answers. Deleting a video deletes all of it.
+/// version) a caption, an embedding, labels and answers; watchlists and their flags; webhooks with their outbox of
+/// events and deliveries. Deleting a video deletes all of it.
 /// </summary>
 public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options) : DbContext(options)
 {
@@ -22,8 +23,25 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<ClipAnswer> ClipAnswers => Set<ClipAnswer>();
 
+    public DbSet<Watchlist> Watchlists => Set<Watchlist>();
+
+    public DbSet<WatchlistRule> WatchlistRules => Set<WatchlistRule>();
+
+    public DbSet<WatchlistRuleEmbedding> WatchlistRuleEmbeddings => Set<WatchlistRuleEmbedding>();
+
+    public DbSet<Flag> Flags => Set<Flag>();
+
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+
+    public DbSet<WebhookEvent> WebhookEvents => Set<WebhookEvent>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.HasPostgresExtension("vector");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ResultsDbContext).Assembly);
         SnakeCase.Apply(modelBuilder);
     }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Health;
+using VideoCoca.Gateway.Models;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Gateway.Videos;
 using VideoCoca.Messaging.Hosting;
@@ -16,7 +17,7 @@ public static class GatewayExtensions
 
     /// <summary>
     /// The gateway's services: options (Gateway, Orleans, Postgres, RabbitMq sections), the results database,
-    /// the Orleans client (connected in the background), the upload probe, health checks, ProblemDetails, OpenAPI;
+    /// the Orleans client (connected in the background), the bus and its model-query client, the upload probe, health checks, ProblemDetails, OpenAPI;
     /// and where Kestrel listens (ASPNETCORE_URLS or --urls when given, else Gateway:Url).
     /// </summary>
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
@@ -27,11 +28,13 @@ public static class GatewayExtensions
             .PostConfigure(o => o.DefaultQuestions = o.DefaultQuestions.Length > 0 ? o.DefaultQuestions : [.. GatewayOptions.WorldQuestions])
             .Validate(o => o.MaxUploadBytes > 0, "Gateway:MaxUploadBytes must be positive")
             .Validate(o => o.MaxDurationSeconds > 0, "Gateway:MaxDurationSeconds must be positive")
+            .Validate(o => o.ModelQueryTimeout > TimeSpan.Zero && o.GenerationTimeout > TimeSpan.Zero, "Gateway:ModelQueryTimeout and Gateway:GenerationTimeout must be positive")
             .ValidateOnStart();
         services.AddOptions<OrleansClusterOptions>().Bind(configuration.GetSection(OrleansClusterOptions.SectionName));
-        services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.SectionName))
-            .PostConfigure(o => o.Url = RabbitMqOptions.Resolve(o.Url));
         services.AddResultsDatabase(configuration);
+        // A bus without consumers of its own: the gateway sends model queries to the workers and waits for their answers.
+        services.AddPlatformMessaging(configuration);
+        services.AddSingleton<IModelQueries, ModelQueryClient>();
 
         services.AddSingleton<ClusterClientHost>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterClientHost>());

@@ -43,6 +43,12 @@ public sealed class GatewayOptions
     /// </summary>
     public string[] DefaultQuestions { get; set; } = [];
 
+    /// <summary>How long a text embedding (search, labels, watchlist rules) may wait for a worker before the request gets 503.</summary>
+    public TimeSpan ModelQueryTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one batch of generation (answers to a question, re-ranking scores) may wait for a worker.</summary>
+    public TimeSpan GenerationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long the synchronous probe of an upload may take before it is refused.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -1,3 +1,4 @@
+using VideoCoca.Persistence.Search;
 using Microsoft.EntityFrameworkCore;
 using VideoCoca.Inference;
 using VideoCoca.Persistence;
@@ -43,6 +44,10 @@ public sealed class ClipResultWriter(IDbContextFactory<ResultsDbContext> context
                     ON CONFLICT DO NOTHING
                     """, cancellationToken);
             }
+        }
+        if (inserted == 1)
+        {
+            await ClipDocuments.RefreshAsync(db, clipId, modelVersionId, cancellationToken);
         }
         await db.Database.ExecuteSqlAsync(
             $"UPDATE clips SET state = 'analysed', error = NULL WHERE id = {clipId} AND state <> 'analysed'", cancellationToken);

@@ -1,3 +1,4 @@
+using VideoCoca.Persistence.Search;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,8 @@ namespace VideoCoca.GpuWorkers.Model;
 
 /// <summary>
 /// Loads the model and registers its version (upsert by name) before the bus starts: no clip is taken
-/// before the worker can analyse it. A name already registered with other weights stops the worker.
+/// before the worker can analyse it, with the HNSW index of its embeddings. A name already registered with other
+/// weights stops the worker.
 /// </summary>
 public sealed class ModelStartup(ModelRuntime runtime, IDbContextFactory<ResultsDbContext> contexts, ILogger<ModelStartup> logger) : IHostedService
 {
@@ -18,10 +20,12 @@ public sealed class ModelStartup(ModelRuntime runtime, IDbContextFactory<Results
         var name = runtime.VersionName;
         var checksum = runtime.Checksum;
         var now = DateTimeOffset.UtcNow;
-        // The no-op update makes RETURNING yield the row whether this call inserted it or found it.
+        var dimension = runtime.Config.EmbedDim;
+        // The update (a no-op but for a version registered before dimensions were kept) makes RETURNING yield the row
+        // whether this call inserted it or found it.
         var rows = await db.Database.SqlQuery<RegisteredVersion>($"""
-            INSERT INTO model_versions (name, checksum, created_at) VALUES ({name}, {checksum}, {now})
-            ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+            INSERT INTO model_versions (name, checksum, created_at, embedding_dimension) VALUES ({name}, {checksum}, {now}, {dimension})
+            ON CONFLICT (name) DO UPDATE SET embedding_dimension = EXCLUDED.embedding_dimension
             RETURNING id AS "Id", checksum AS "Checksum"
             """).ToListAsync(cancellationToken);
         var row = rows.Single();
@@ -31,6 +35,7 @@ public sealed class ModelStartup(ModelRuntime runtime, IDbContextFactory<Results
                 $"model version '{name}' is registered with weights {row.Checksum}, but {runtime.Folder} holds {checksum}: give these weights another Worker:ModelVersion");
         }
         runtime.VersionId = row.Id;
+        await VectorIndexes.EnsureAsync(db, row.Id, dimension, cancellationToken);
         logger.LogInformation("Model version {Version} registered as id {Id}", name, row.Id);
     }
 

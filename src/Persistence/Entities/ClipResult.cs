@@ -1,3 +1,6 @@
+using NpgsqlTypes;
+using Pgvector;
+
 namespace VideoCoca.Persistence.Entities;
 
 /// <summary>
@@ -12,8 +15,17 @@ public sealed class ClipResult
 
     public required string Caption { get; set; }
 
-    /// <summary>The clip's L2-normalised video embedding (a PostgreSQL real[]).</summary>
-    public required float[] Embedding { get; set; }
+    /// <summary>
+    /// The clip's L2-normalised video embedding: a pgvector <c>vector</c> without a fixed dimension, since model
+    /// versions differ; each version's HNSW index casts it to that version's dimension (<see cref="Search.VectorIndexes"/>).
+    /// </summary>
+    public required Vector Embedding { get; set; }
+
+    /// <summary>
+    /// The caption and the answers, as PostgreSQL full-text search reads them (English stemming); written with the
+    /// result and again whenever an answer is added (<see cref="Search.ClipDocuments"/>).
+    /// </summary>
+    public NpgsqlTsVector? Document { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -12,4 +12,7 @@ public sealed class ModelVersion
     public required string Checksum { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The length of the version's embeddings (its HNSW index casts vectors to it); 0 until a worker registers it.</summary>
+    public int EmbeddingDimension { get; set; }
 }

@@ -7,7 +7,8 @@ public static class ResultsDbContextOptions
 {
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString, npgsql =>
-            npgsql.MigrationsHistoryTable("ef_migrations_history")
+            npgsql.UseVector()
+                .MigrationsHistoryTable("ef_migrations_history")
                 .MigrationsAssembly(typeof(ResultsDbContext).Assembly.GetName().Name));
 
     /// <summary>Options for a context made by hand (tests, tools).</summary>

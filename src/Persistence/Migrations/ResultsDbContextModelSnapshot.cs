@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+using NpgsqlTypes;
+using Pgvector;
 using VideoCoca.Persistence;
 
 #nullable disable
@@ -20,6 +22,7 @@ namespace VideoCoca.Persistence.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "vector");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("VideoCoca.Persistence.Entities.Clip", b =>
@@ -151,18 +154,109 @@ namespace VideoCoca.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
-                    b.PrimitiveCollection<float[]>("Embedding")
+                    b.Property<NpgsqlTsVector>("Document")
+                        .HasColumnType("tsvector")
+                        .HasColumnName("document");
+
+                    b.Property<Vector>("Embedding")
                         .IsRequired()
-                        .HasColumnType("real[]")
+                        .HasColumnType("vector")
                         .HasColumnName("embedding");
 
                     b.HasKey("ClipId", "ModelVersionId")
                         .HasName("pk_clip_results");
 
+                    b.HasIndex("Document")
+                        .HasDatabaseName("ix_clip_results_document");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Document"), "gin");
+
                     b.HasIndex("ModelVersionId")
                         .HasDatabaseName("ix_clip_results_model_version_id");
 
                     b.ToTable("clip_results", (string)null);
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Flag", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("ClipId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("clip_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ModelVersionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("model_version_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("note");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reviewed_by");
+
+                    b.Property<Guid?>("RuleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rule_id");
+
+                    b.Property<double?>("Score")
+                        .HasColumnType("double precision")
+                        .HasColumnName("score");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<Guid>("VideoId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("video_id");
+
+                    b.Property<Guid>("WatchlistId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("watchlist_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_flags");
+
+                    b.HasIndex("ModelVersionId")
+                        .HasDatabaseName("ix_flags_model_version_id");
+
+                    b.HasIndex("RuleId")
+                        .HasDatabaseName("ix_flags_rule_id");
+
+                    b.HasIndex("WatchlistId")
+                        .HasDatabaseName("ix_flags_watchlist_id");
+
+                    b.HasIndex("ClipId", "WatchlistId", "ModelVersionId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_flags_clip_id_watchlist_id_model_version_id");
+
+                    b.HasIndex("Status", "WatchlistId", "CreatedAt")
+                        .HasDatabaseName("ix_flags_status_watchlist_id_created_at");
+
+                    b.ToTable("flags", (string)null);
                 });
 
             modelBuilder.Entity("VideoCoca.Persistence.Entities.ModelVersion", b =>
@@ -183,6 +277,10 @@ namespace VideoCoca.Persistence.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<int>("EmbeddingDimension")
+                        .HasColumnType("integer")
+                        .HasColumnName("embedding_dimension");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -287,6 +385,276 @@ namespace VideoCoca.Persistence.Migrations
                     b.ToTable("videos", (string)null);
                 });
 
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Watchlist", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BackfillError")
+                        .HasColumnType("text")
+                        .HasColumnName("backfill_error");
+
+                    b.Property<DateTimeOffset?>("BackfillFinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("backfill_finished_at");
+
+                    b.Property<int?>("BackfillFlags")
+                        .HasColumnType("integer")
+                        .HasColumnName("backfill_flags");
+
+                    b.Property<string>("BackfillState")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("backfill_state");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_watchlists");
+
+                    b.HasIndex("BackfillState")
+                        .HasDatabaseName("ix_watchlists_backfill_state");
+
+                    b.ToTable("watchlists", (string)null);
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WatchlistRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("text");
+
+                    b.Property<double?>("Threshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold");
+
+                    b.Property<Guid>("WatchlistId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("watchlist_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_watchlist_rules");
+
+                    b.HasIndex("WatchlistId", "Position")
+                        .IsUnique()
+                        .HasDatabaseName("ix_watchlist_rules_watchlist_id_position");
+
+                    b.ToTable("watchlist_rules", (string)null);
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WatchlistRuleEmbedding", b =>
+                {
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rule_id");
+
+                    b.Property<int>("ModelVersionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("model_version_id");
+
+                    b.Property<Vector>("Embedding")
+                        .IsRequired()
+                        .HasColumnType("vector")
+                        .HasColumnName("embedding");
+
+                    b.HasKey("RuleId", "ModelVersionId")
+                        .HasName("pk_watchlist_rule_embeddings");
+
+                    b.HasIndex("ModelVersionId")
+                        .HasDatabaseName("ix_watchlist_rule_embeddings_model_version_id");
+
+                    b.ToTable("watchlist_rule_embeddings", (string)null);
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Webhook", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.PrimitiveCollection<string[]>("Events")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("events");
+
+                    b.Property<string>("Secret")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("secret");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("url");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhooks");
+
+                    b.ToTable("webhooks", (string)null);
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WebhookAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("AttemptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("attempted_at");
+
+                    b.Property<long>("DeliveryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("error");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("status_code");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhook_attempts");
+
+                    b.HasIndex("DeliveryId")
+                        .HasDatabaseName("ix_webhook_attempts_delivery_id");
+
+                    b.ToTable("webhook_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WebhookDelivery", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("delivered_at");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_status_code");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<Guid>("WebhookId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("webhook_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhook_deliveries");
+
+                    b.HasIndex("EventId")
+                        .HasDatabaseName("ix_webhook_deliveries_event_id");
+
+                    b.HasIndex("State", "NextAttemptAt")
+                        .HasDatabaseName("ix_webhook_deliveries_state_next_attempt_at");
+
+                    b.HasIndex("WebhookId", "EventId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_webhook_deliveries_webhook_id_event_id");
+
+                    b.ToTable("webhook_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WebhookEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("body");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhook_events");
+
+                    b.ToTable("webhook_events", (string)null);
+                });
+
             modelBuilder.Entity("VideoCoca.Persistence.Entities.Clip", b =>
                 {
                     b.HasOne("VideoCoca.Persistence.Entities.Video", "Video")
@@ -340,6 +708,92 @@ namespace VideoCoca.Persistence.Migrations
                     b.Navigation("ModelVersion");
                 });
 
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Flag", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.Clip", null)
+                        .WithMany()
+                        .HasForeignKey("ClipId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_flags_clips_clip_id");
+
+                    b.HasOne("VideoCoca.Persistence.Entities.ModelVersion", null)
+                        .WithMany()
+                        .HasForeignKey("ModelVersionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_flags_model_versions_model_version_id");
+
+                    b.HasOne("VideoCoca.Persistence.Entities.WatchlistRule", null)
+                        .WithMany()
+                        .HasForeignKey("RuleId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_flags_watchlist_rules_rule_id");
+
+                    b.HasOne("VideoCoca.Persistence.Entities.Watchlist", null)
+                        .WithMany()
+                        .HasForeignKey("WatchlistId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_flags_watchlists_watchlist_id");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WatchlistRule", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.Watchlist", null)
+                        .WithMany("Rules")
+                        .HasForeignKey("WatchlistId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_watchlist_rules_watchlists_watchlist_id");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WatchlistRuleEmbedding", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.ModelVersion", null)
+                        .WithMany()
+                        .HasForeignKey("ModelVersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_watchlist_rule_embeddings_model_versions_model_version_id");
+
+                    b.HasOne("VideoCoca.Persistence.Entities.WatchlistRule", null)
+                        .WithMany("Embeddings")
+                        .HasForeignKey("RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_watchlist_rule_embeddings_watchlist_rules_rule_id");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WebhookAttempt", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.WebhookDelivery", null)
+                        .WithMany("AttemptLog")
+                        .HasForeignKey("DeliveryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_attempts_webhook_deliveries_delivery_id");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WebhookDelivery", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.WebhookEvent", "Event")
+                        .WithMany()
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_deliveries_webhook_events_event_id");
+
+                    b.HasOne("VideoCoca.Persistence.Entities.Webhook", null)
+                        .WithMany()
+                        .HasForeignKey("WebhookId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_deliveries_webhooks_webhook_id");
+
+                    b.Navigation("Event");
+                });
+
             modelBuilder.Entity("VideoCoca.Persistence.Entities.Clip", b =>
                 {
                     b.Navigation("Results");
@@ -355,6 +809,21 @@ namespace VideoCoca.Persistence.Migrations
             modelBuilder.Entity("VideoCoca.Persistence.Entities.Video", b =>
                 {
                     b.Navigation("Clips");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Watchlist", b =>
+                {
+                    b.Navigation("Rules");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WatchlistRule", b =>
+                {
+                    b.Navigation("Embeddings");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.WebhookDelivery", b =>
+                {
+                    b.Navigation("AttemptLog");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,3 +1,4 @@
+using Pgvector;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using VideoState = VideoCoca.Contracts.Api.VideoState;
@@ -35,18 +36,20 @@ public sealed class ResultsSchemaTests(StackFixture stack)
         string[] expected =
         [
             "videos", "clips", "model_versions", "clip_results", "clip_labels", "clip_answers", "ef_migrations_history",
+            "watchlists", "watchlist_rules", "watchlist_rule_embeddings", "flags",
+            "webhooks", "webhook_events", "webhook_deliveries", "webhook_attempts",
             "orleansquery", "orleans_membership_version", "orleans_membership", "orleans_storage", "orleans_reminders",
         ];
         Assert.All(expected, table => Assert.Contains(table, tables));
     }
 
     [Fact]
-    public async Task TheEmbeddingIsARealArrayColumn()
+    public async Task TheEmbeddingIsAPgvectorColumnOfAnyDimension()
     {
         var types = await QueryListAsync(
-            "SELECT udt_name FROM information_schema.columns WHERE table_name = 'clip_results' AND column_name = 'embedding'");
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'clip_results'::regclass AND attname = 'embedding'");
 
-        Assert.Equal(["_float4"], types);
+        Assert.Equal(["vector"], types);
     }
 
     [Fact]
@@ -79,7 +82,7 @@ public sealed class ResultsSchemaTests(StackFixture stack)
         {
             var stored = await context.ClipResults.SingleAsync(r => r.ClipId == clip.Id);
             Assert.Equal("a red square moves left", stored.Caption);
-            Assert.Equal([0.6f, 0.8f], stored.Embedding);
+            Assert.Equal([0.6f, 0.8f], stored.Embedding.ToArray());
         }
     }
 
@@ -145,7 +148,7 @@ public sealed class ResultsSchemaTests(StackFixture stack)
         ClipId = clip.Id,
         ModelVersionId = model.Id,
         Caption = caption,
-        Embedding = [0.6f, 0.8f],
+        Embedding = new Vector(new[] { 0.6f, 0.8f }),
         CreatedAt = DateTimeOffset.UtcNow,
     };
 

@@ -108,7 +108,7 @@ public sealed class GpuWorkerTests(StackFixture stack) : IAsyncLifetime
             {
                 Assert.False(string.IsNullOrWhiteSpace(r.ModelVersion!.Name));
                 Assert.StartsWith("sha256:", r.ModelVersion.Checksum);
-                Assert.Equal(config.EmbedDim, r.Embedding.Length);
+                Assert.Equal(config.EmbedDim, r.Embedding.ToArray().Length);
                 Assert.Equal([0, 1, 2], r.Labels.Select(l => l.Rank).Order());
                 Assert.All(r.Labels, l => Assert.InRange(l.Confidence, 0, 1));
                 Assert.Equal(questions.Order(), r.Answers.Select(a => a.Question).Order());
@@ -195,7 +195,7 @@ public sealed class GpuWorkerTests(StackFixture stack) : IAsyncLifetime
             var result = await db.ClipResults.Include(r => r.Labels).Include(r => r.Answers).Include(r => r.ModelVersion)
                 .SingleAsync(r => r.ClipId == clipId);
             Assert.StartsWith($"{ModelSizes.CocaViTB32}-", result.ModelVersion!.Name);
-            Assert.Equal(config.EmbedDim, result.Embedding.Length);
+            Assert.Equal(config.EmbedDim, result.Embedding.ToArray().Length);
             Assert.Equal(3, result.Labels.Count);
             Assert.Equal(WorldVocabulary.Questions.Order(), result.Answers.Select(a => a.Question).Order());
             Assert.NotNull(result.Caption);
