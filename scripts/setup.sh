@@ -107,9 +107,10 @@ SRC
     { log "could not download pgvector's source package"; exit 1; }
   tar -xf "$work"/pgvector_*.orig.tar.* -C "$work"
   local src; src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'pgvector-*' | head -n 1)
-  # OPTFLAGS empty: no -march=native, so the build does not depend on this machine's processor.
-  make -C "$src" -s PG_CONFIG="$bin/pg_config" OPTFLAGS="" >/dev/null
-  as_root make -C "$src" -s PG_CONFIG="$bin/pg_config" OPTFLAGS="" install >/dev/null
+  # pgvector's own flags (-march=native): its distance loops are vectorised for the processor it runs on, which is
+  # this one, since every machine builds its own. Without them an HNSW build ran several times slower here.
+  make -C "$src" -s PG_CONFIG="$bin/pg_config" >/dev/null
+  as_root make -C "$src" -s PG_CONFIG="$bin/pg_config" install >/dev/null
   rm -rf "$work"
   [ -f "/usr/share/postgresql/$major/extension/vector.control" ] || { log "pgvector did not install"; exit 1; }
 }

@@ -10,5 +10,6 @@ public static class BenchGroup
         GenerateBenchCommand.Create(),
         IngestBenchCommand.Create(),
         PipelineBenchCommand.Create(),
+        SearchBenchCommand.Create(),
     };
 }
