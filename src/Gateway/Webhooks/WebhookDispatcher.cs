@@ -61,7 +61,7 @@ public sealed class WebhookDispatcher(
     }
 
     /// <summary>The due deliveries, oldest due first, each with the lease it was claimed under.</summary>
-    internal async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var limit = _options.MaxConcurrency;
