@@ -24,6 +24,14 @@ public interface IVideoGrain : IGrainWithGuidKey
     [Alias("ClipFailed")]
     Task ClipFailedAsync(int clipIndex, string reason);
 
+    /// <summary>
+    /// Queues the failed clips of a finished video again (their frames are still on disk); the video goes back to
+    /// analysing and completes again. Refused (with the reason) unless the video is finished with failed clips whose
+    /// frames files are all there.
+    /// </summary>
+    [Alias("RetryFailedClips")]
+    Task<ClipRetry> RetryFailedClipsAsync();
+
     /// <summary>Stops any work, removes the video's files, rows and state.</summary>
     [Alias("Delete")]
     Task DeleteAsync();
@@ -50,3 +58,30 @@ public sealed record VideoSnapshot(
     [property: Id(4)] int ClipsFailed,
     [property: Id(5)] string? Error,
     [property: Id(6)] double? DurationSeconds);
+
+/// <summary>What <see cref="IVideoGrain.RetryFailedClipsAsync"/> did: the clips queued again, or why none were.</summary>
+[GenerateSerializer, Immutable, Alias("VideoCoca.ClipRetry")]
+public sealed record ClipRetry(
+    [property: Id(0)] ClipRetryOutcome Outcome,
+    [property: Id(1)] VideoSnapshot Snapshot,
+    [property: Id(2)] IReadOnlyList<int> ClipIndexes,
+    [property: Id(3)] string? Detail);
+
+/// <summary>Whether a retry queued clips, and if not, why.</summary>
+public enum ClipRetryOutcome
+{
+    /// <summary>The failed clips are queued again; the video is analysing.</summary>
+    Queued,
+
+    /// <summary>The grain holds no video (never started, or deleted).</summary>
+    UnknownVideo,
+
+    /// <summary>The video is still being processed.</summary>
+    NotFinished,
+
+    /// <summary>The video has no failed clips (completed, or failed as a whole and so kept no clips).</summary>
+    NoFailedClips,
+
+    /// <summary>A failed clip's frames file is gone; re-extracting it is not supported.</summary>
+    FramesMissing,
+}

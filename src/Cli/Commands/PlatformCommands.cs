@@ -11,7 +11,7 @@ namespace VideoCoca.Cli.Commands;
 public static class PlatformCommands
 {
     public static IEnumerable<Command> Create() => [Script("up", "start PostgreSQL, RabbitMQ, the migrator, a silo, a worker and the gateway on this machine"),
-        Script("down", "stop everything `up` started"), Script("status", "what is running"), Upload(), Results()];
+        Script("down", "stop everything `up` started"), Script("status", "what is running"), Upload(), Results(), Retry()];
 
     private static Command Script(string verb, string description)
     {
@@ -59,14 +59,52 @@ public static class PlatformCommands
         return command;
     }
 
-    /// <summary>Polls the video's status until it is finished, showing clips done of total.</summary>
+    private static Command Retry()
+    {
+        var id = new Argument<Guid>("id") { Description = "video id" };
+        var wait = new Option<bool>("--wait") { Description = "wait until the video is analysed again, with a progress bar" };
+        var command = new Command("retry", "queue a finished video's failed clips again") { id, wait, GatewayOption, JsonOption };
+        command.SetGuardedAction(async (parse, cancellationToken) =>
+        {
+            using var client = new GatewayClient(parse.GetValue(GatewayOption)!);
+            var videoId = parse.GetValue(id);
+            var status = await client.RetryAsync(videoId, cancellationToken);
+            if (parse.GetValue(wait)) status = await WaitAsync(client, videoId, cancellationToken);
+            if (parse.GetValue(JsonOption)) System.Console.WriteLine(JsonSerializer.Serialize(status));
+            else System.Console.WriteLine($"{videoId} {Wire(status.State)}: {status.Progress.Done}/{status.Progress.Total} clips{(status.Error is null ? "" : $" ({status.Error})")}");
+            return status.State is VideoState.Failed or VideoState.CompletedWithErrors && parse.GetValue(wait) ? CommandRunner.Failure : 0;
+        });
+        return command;
+    }
+
+    private static string Wire(VideoState state) => JsonSerializer.Serialize(state).Trim('"');
+
+    /// <summary>
+    /// Follows the video's events stream until it is finished, showing clips done of total; polls the status instead
+    /// if the stream breaks (an old gateway, a proxy that cuts long requests).
+    /// </summary>
     public static async Task<VideoStatus> WaitAsync(GatewayClient client, Guid id, CancellationToken cancellationToken) =>
         await CommandRunner.WithProgressAsync("analysing", async report =>
         {
+            var total = 1;
+            var state = "";
+            var finished = await client.FollowEventsAsync(id,
+                status =>
+                {
+                    (total, state) = (Math.Max(1, status.Progress.Total), Wire(status.State));
+                    report(status.Progress.Done, total, state);
+                },
+                progress =>
+                {
+                    total = Math.Max(1, progress.Total);
+                    report(progress.Done, total, state);
+                },
+                cancellationToken);
+            if (finished is not null) return finished;
             while (true)
             {
                 var status = await client.GetStatusAsync(id, cancellationToken);
-                report(status.Progress.Done, Math.Max(1, status.Progress.Total), status.State.ToString().ToLowerInvariant());
+                report(status.Progress.Done, Math.Max(1, status.Progress.Total), Wire(status.State));
                 if (GatewayClient.IsFinished(status.State)) return status;
                 await Task.Delay(250, cancellationToken);
             }

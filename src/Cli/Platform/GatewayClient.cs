@@ -71,6 +71,59 @@ public sealed class GatewayClient(Uri baseAddress) : IDisposable
         return array.Deserialize<List<ClipResult>>()!;
     }
 
+    /// <summary>
+    /// Follows <c>GET /api/videos/{id}/events</c> (Server-Sent Events), reporting every status and progress event, and
+    /// returns the finished video's status. Null when the stream ends or breaks before the video is finished (the
+    /// caller then polls); a refusal (unknown video) throws.
+    /// </summary>
+    public async Task<VideoStatus?> FollowEventsAsync(Guid id, Action<VideoStatus> onState, Action<VideoProgress> onProgress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/videos/{id}/events");
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            using var response = await Send(() => _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken));
+            await EnsureSuccess(response, cancellationToken);
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            using var reader = new StreamReader(stream);
+            string? name = null;
+            var data = new System.Text.StringBuilder();
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    if (data.Length > 0 && name == "state")
+                    {
+                        var status = JsonSerializer.Deserialize<VideoStatus>(data.ToString())!;
+                        onState(status);
+                        if (IsFinished(status.State)) return status;
+                    }
+                    else if (data.Length > 0 && name == "progress")
+                    {
+                        onProgress(JsonSerializer.Deserialize<VideoProgress>(data.ToString())!);
+                    }
+                    (name, data) = (null, data.Clear());
+                }
+                else if (line.StartsWith("event:", StringComparison.Ordinal)) name = line[6..].Trim();
+                else if (line.StartsWith("data:", StringComparison.Ordinal)) data.Append(line.AsSpan(line.Length > 5 && line[5] == ' ' ? 6 : 5));
+                // Anything else (": keep-alive" comments, ids) is not for us.
+            }
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Queues the video's failed clips again (<c>POST /api/videos/{id}/retry</c>); its status after.</summary>
+    public async Task<VideoStatus> RetryAsync(Guid id, CancellationToken cancellationToken)
+    {
+        using var response = await Send(() => _http.PostAsync($"/api/videos/{id}/retry", null, cancellationToken));
+        await EnsureSuccess(response, cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<VideoStatus>(cancellationToken))!;
+    }
+
     /// <summary>Removes a video with its files and results.</summary>
     public async Task DeleteAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -31,6 +31,32 @@ public sealed record ClipResult
 
     /// <summary>Where the clip's thumbnail is served; null when there is none.</summary>
     [JsonPropertyName("thumbnail_url")] public string? ThumbnailUrl { get; init; }
+
+    /// <summary>
+    /// Where the clip is: <see cref="ClipStates.Queued"/> (waiting for a worker), <see cref="ClipStates.Analysed"/>
+    /// (results above) or <see cref="ClipStates.Failed"/> (see <see cref="Error"/>; caption, labels and answers empty).
+    /// Analysed when absent: gateways before the field listed analysed clips only.
+    /// </summary>
+    [JsonPropertyName("state")] public string State { get; init; } = ClipStates.Analysed;
+
+    /// <summary>Why the clip failed; null unless it did.</summary>
+    [JsonPropertyName("error")] public string? Error { get; init; }
+}
+
+/// <summary>The values of <see cref="ClipResult.State"/>.</summary>
+public static class ClipStates
+{
+    /// <summary>Recorded, frames not yet extracted (seen only while a video is being split).</summary>
+    public const string Pending = "pending";
+
+    /// <summary>Frames extracted, waiting for a worker (again, after a retry).</summary>
+    public const string Queued = "queued";
+
+    /// <summary>Results stored.</summary>
+    public const string Analysed = "analysed";
+
+    /// <summary>A worker gave up on it; the reason is in the error.</summary>
+    public const string Failed = "failed";
 }
 
 /// <summary>One label and the model's confidence in it.</summary>

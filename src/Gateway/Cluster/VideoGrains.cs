@@ -10,6 +10,9 @@ public interface IVideoGrains
 
     /// <summary>Stops the video's work and removes its files, rows and state.</summary>
     Task DeleteAsync(Guid videoId);
+
+    /// <summary>Queues the finished video's failed clips again, or says why not.</summary>
+    Task<ClipRetry> RetryFailedClipsAsync(Guid videoId);
 }
 
 /// <summary>The video grains through the gateway's Orleans client.</summary>
@@ -24,6 +27,9 @@ public sealed class OrleansVideoGrains(ClusterClientHost cluster) : IVideoGrains
             await cluster.RequireClient().GetGrain<IVideoGrain>(videoId).DeleteAsync();
             return true;
         });
+
+    public Task<ClipRetry> RetryFailedClipsAsync(Guid videoId) =>
+        Call(() => cluster.RequireClient().GetGrain<IVideoGrain>(videoId).RetryFailedClipsAsync());
 
     private static async Task<T> Call<T>(Func<Task<T>> call)
     {

@@ -1,11 +1,14 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using VideoCoca.Gateway.Cluster;
+using VideoCoca.Gateway.Events;
 using VideoCoca.Gateway.Health;
 using VideoCoca.Gateway.Models;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Gateway.Videos;
+using VideoCoca.Gateway.Webhooks;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
 
@@ -40,6 +43,11 @@ public static class GatewayExtensions
         services.AddHostedService(provider => provider.GetRequiredService<ClusterClientHost>());
         services.AddSingleton<IVideoGrains, OrleansVideoGrains>();
         services.AddSingleton<VideoProbe>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddWebhookDispatch(configuration);
+        services.AddOptions<VideoEventsOptions>().Bind(configuration.GetSection(VideoEventsOptions.SectionName))
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero, "VideoEvents:PollInterval and KeepAliveInterval must be positive")
+            .ValidateOnStart();
 
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
@@ -70,6 +78,8 @@ public static class GatewayExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteHealthAsync });
         app.MapUploadEndpoints();
         app.MapVideoEndpoints();
+        app.MapVideoEventsEndpoint();
+        app.MapWebhookEndpoints();
         return app;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoCoca.Contracts.Api;
+using VideoCoca.GrainInterfaces;
 using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Hosting;
 using VideoCoca.Gateway.Uploads;
@@ -23,10 +24,14 @@ public static class VideoEndpoints
             .Produces<VideoPage>().ProducesValidationProblem();
         videos.MapGet("/{id}", GetAsync).WithName("GetVideo").WithSummary("A video's state and progress.")
             .Produces<VideoStatus>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        videos.MapGet("/{id}/clips", ClipsAsync).WithName("GetVideoClips").WithSummary("Each analysed clip's time range, caption, labels, answers and thumbnail.")
+        videos.MapGet("/{id}/clips", ClipsAsync).WithName("GetVideoClips").WithSummary("Every clip with its state (queued, analysed, failed): time range, thumbnail, and caption, labels and answers once analysed, or why it failed.")
             .Produces<IReadOnlyList<ClipResultDto>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         videos.MapGet("/{id}/clips/{index:int}/thumbnail", ThumbnailAsync).WithName("GetClipThumbnail").WithSummary("A clip's thumbnail image.")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
+        videos.MapPost("/{id}/retry", RetryAsync).WithName("RetryFailedClips")
+            .WithSummary("Queues a finished video's failed clips again; the video goes back to analysing and completes again.")
+            .Produces<VideoStatus>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         videos.MapDelete("/{id}", DeleteAsync).WithName("DeleteVideo").WithSummary("Stops a video's work and removes its files and results.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
@@ -82,8 +87,24 @@ public static class VideoEndpoints
         var list = new List<ClipResultDto>();
         foreach (var clip in clips)
         {
+            var thumbnail = clip.ThumbnailPath is null ? null : $"/api/videos/{videoId}/clips/{clip.Index}/thumbnail";
             if (!latest.TryGetValue(clip.Id, out var result))
             {
+                // Failed or still waiting: listed all the same, with its state and (when it failed) the reason.
+                list.Add(new ClipResultDto
+                {
+                    ClipId = clip.Id,
+                    Index = clip.Index,
+                    StartSeconds = clip.StartSeconds,
+                    EndSeconds = clip.EndSeconds,
+                    Caption = "",
+                    Labels = [],
+                    Answers = [],
+                    ModelVersion = "",
+                    ThumbnailUrl = thumbnail,
+                    State = WireState(clip.State),
+                    Error = clip.Error,
+                });
                 continue;
             }
             list.Add(new ClipResultDto
@@ -96,7 +117,9 @@ public static class VideoEndpoints
                 Labels = result.Labels.OrderBy(l => l.Rank).Select(l => new LabelResult { Label = l.Label, Confidence = l.Confidence }).ToList(),
                 Answers = result.Answers.OrderBy(a => a.Question, StringComparer.Ordinal).Select(a => new AnswerResult { Question = a.Question, Answer = a.Answer }).ToList(),
                 ModelVersion = result.ModelVersion?.Name ?? "",
-                ThumbnailUrl = clip.ThumbnailPath is null ? null : $"/api/videos/{videoId}/clips/{clip.Index}/thumbnail",
+                ThumbnailUrl = thumbnail,
+                // Results stored: analysed, whatever an older verdict left in the row.
+                State = ClipStates.Analysed,
             });
         }
         return Results.Ok(list);
@@ -146,6 +169,46 @@ public static class VideoEndpoints
         }
         return Results.NoContent();
     }
+
+    private static async Task<IResult> RetryAsync(string id, IDbContextFactory<ResultsDbContext> contexts, IVideoGrains grains, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var videoId))
+        {
+            return MalformedId(id);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
+        {
+            return UnknownVideo(videoId);
+        }
+        ClipRetry retry;
+        try
+        {
+            retry = await grains.RetryFailedClipsAsync(videoId);
+        }
+        catch (ClusterUnavailableException e)
+        {
+            return UploadEndpoints.Problem(StatusCodes.Status503ServiceUnavailable, "Processing unavailable", e.Message);
+        }
+        return retry.Outcome switch
+        {
+            // The grain mirrored the video back to analysing before it answered: the row is the status to show.
+            ClipRetryOutcome.Queued => Results.Accepted($"/api/videos/{videoId}",
+                ToStatus(await db.Videos.AsNoTracking().FirstAsync(v => v.Id == videoId, cancellationToken))),
+            ClipRetryOutcome.UnknownVideo => UnknownVideo(videoId),
+            ClipRetryOutcome.NotFinished => UploadEndpoints.Problem(StatusCodes.Status409Conflict, "Video not finished", retry.Detail ?? ""),
+            ClipRetryOutcome.NoFailedClips => UploadEndpoints.Problem(StatusCodes.Status409Conflict, "No failed clips", retry.Detail ?? ""),
+            _ => UploadEndpoints.Problem(StatusCodes.Status409Conflict, "Frames missing", retry.Detail ?? ""),
+        };
+    }
+
+    private static string WireState(ClipState state) => state switch
+    {
+        ClipState.Pending => ClipStates.Pending,
+        ClipState.Queued => ClipStates.Queued,
+        ClipState.Analysed => ClipStates.Analysed,
+        _ => ClipStates.Failed,
+    };
 
     internal static VideoStatus ToStatus(Video video) => new()
     {

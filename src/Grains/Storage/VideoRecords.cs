@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using VideoCoca.Contracts.Api;
 using VideoCoca.Persistence;
+using VideoCoca.Persistence.Webhooks;
 using VideoCoca.Persistence.Entities;
 
 namespace VideoCoca.Grains.Storage;
@@ -16,8 +18,11 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
         for (var attempt = 0; ; attempt++)
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var row = await db.Videos.FindAsync([video.Id], cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Locked so that two writers of the same row agree on which of them turned it terminal (one event, not two).
+            var row = await db.Videos.FromSql($"SELECT * FROM videos WHERE id = {video.Id} FOR UPDATE").FirstOrDefaultAsync(cancellationToken);
             var added = row is null;
+            var wasTerminal = row is not null && IsTerminal(row.State);
             row ??= db.Videos.Add(new Video { Id = video.Id, FileName = video.FileName, BlobPath = video.BlobPath, CreatedAt = video.CreatedAt }).Entity;
             row.FileName = video.FileName;
             row.BlobPath = video.BlobPath;
@@ -36,6 +41,14 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                if (!wasTerminal && IsTerminal(video.State))
+                {
+                    // In the same transaction as the state: the event exists exactly when the row says terminal.
+                    await WebhookOutbox.EnqueueAsync(db, video.State == VideoState.Failed ? WebhookOutbox.VideoFailed : WebhookOutbox.VideoCompleted,
+                        new VideoEventData(video.Id, video.FileName, video.State, video.ClipsTotal, video.ClipsDone, video.ClipsFailed, video.Error, video.DurationSeconds),
+                        clock.GetUtcNow(), cancellationToken);
+                }
+                await transaction.CommitAsync(cancellationToken);
                 return;
             }
             catch (DbUpdateException e) when (added && attempt == 0 && IsUniqueViolation(e))
@@ -98,5 +111,15 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
     private static async Task<Guid?> ExistingClipAsync(ResultsDbContext db, Guid videoId, int index, CancellationToken cancellationToken) =>
         await db.Clips.Where(c => c.VideoId == videoId && c.Index == index).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
 
+    private static bool IsTerminal(VideoState state) =>
+        state is VideoState.Completed or VideoState.CompletedWithErrors or VideoState.Failed;
+
     private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is PostgresException { SqlState: UniqueViolation };
 }
+
+/// <summary>
+/// The data of a video.completed or video.failed event: the row as it turned terminal. <c>clips_done</c> counts the
+/// clips analysed successfully (as the row does), <c>clips_failed</c> the ones that failed.
+/// </summary>
+public sealed record VideoEventData(
+    Guid VideoId, string FileName, VideoState State, int ClipsTotal, int ClipsDone, int ClipsFailed, string? Error, double? DurationSeconds);

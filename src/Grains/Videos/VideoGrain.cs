@@ -93,6 +93,53 @@ public sealed class VideoGrain(
     public Task ClipFailedAsync(int clipIndex, string reason) =>
         RecordOutcomeAsync(clipIndex, new ClipOutcome(true, string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason));
 
+    public async Task<ClipRetry> RetryFailedClipsAsync()
+    {
+        if (S.Request is null) return Refused(ClipRetryOutcome.UnknownVideo, $"there is no video {VideoId}");
+        if (!IsTerminal(S.State)) return Refused(ClipRetryOutcome.NotFinished, $"video {VideoId} is still {Wire(S.State)}; retry it once it is finished");
+        var failed = S.Outcomes.Where(o => o.Value.Failed).Select(o => o.Key).Order().ToList();
+        if (failed.Count == 0)
+        {
+            return Refused(ClipRetryOutcome.NoFailedClips, S.State == VideoState.Failed
+                ? $"video {VideoId} failed as a whole ({S.Error}) and kept no clips to retry"
+                : $"video {VideoId} has no failed clips");
+        }
+        var clips = failed.Select(i => S.Clips.FirstOrDefault(c => c.Index == i)).ToList();
+        var missing = failed.Where((_, n) => clips[n] is not { } clip || !File.Exists(blobs.Resolve(clip.FramesPath))).ToList();
+        if (missing.Count > 0)
+        {
+            return Refused(ClipRetryOutcome.FramesMissing,
+                $"the frames of clip{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} of video {VideoId} are gone; re-extracting them is not supported");
+        }
+
+        // Reminder first: a silo lost from here on leaves a video the reminder looks after (republishing what was not published).
+        await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
+        // Rows before the grain's state: a silo lost between the two leaves a finished video whose failed clips a second retry takes again;
+        // the other order would let the reminder read the old 'failed' rows back as the clips' verdicts.
+        foreach (var index in failed)
+        {
+            await records.SetClipStateAsync(VideoId, index, ClipState.Queued, null);
+        }
+        foreach (var clip in clips)
+        {
+            S.Outcomes.Remove(clip!.Index);
+            clip.Published = false;
+        }
+        S.Error = null;
+        await TransitionAsync(VideoState.Analysing);
+        foreach (var clip in clips)
+        {
+            await PublishAsync(clip!, CancellationToken.None);
+        }
+        await CheckpointAsync(mirror: false);
+        logger.LogInformation("Video {VideoId}: failed clips {Indices} queued again", VideoId, string.Join(", ", failed));
+        return new ClipRetry(ClipRetryOutcome.Queued, Snapshot(), failed, null);
+    }
+
+    private ClipRetry Refused(ClipRetryOutcome outcome, string detail) => new(outcome, Snapshot(), [], detail);
+
+    private static string Wire(VideoState state) => System.Text.Json.JsonSerializer.Serialize(state).Trim('"');
+
     public async Task DeleteAsync()
     {
         await StopIngestAsync();
@@ -122,6 +169,7 @@ public sealed class VideoGrain(
         }
         if (S.State == VideoState.Analysing)
         {
+            await RepublishRetriedClipsAsync();
             await CatchUpOutcomesAsync();
             return;
         }
@@ -272,6 +320,20 @@ public sealed class VideoGrain(
         if (!await CompleteIfDoneAsync())
         {
             await CheckpointAsync(mirror: true);
+        }
+    }
+
+    /// <summary>Clips a retry queued again but a lost silo never published (the split publishes its own before analysing).</summary>
+    private async Task RepublishRetriedClipsAsync()
+    {
+        var unpublished = S.Clips.Where(c => !c.Published && !S.Outcomes.ContainsKey(c.Index)).ToList();
+        foreach (var clip in unpublished)
+        {
+            await PublishAsync(clip, CancellationToken.None);
+        }
+        if (unpublished.Count > 0)
+        {
+            await CheckpointAsync(mirror: false);
         }
     }
 

@@ -100,8 +100,8 @@ public sealed class RunningPlatform : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>The gateway (vcp-gateway) on a free port; <see cref="Http"/> talks to it.</summary>
-    public HostProcess StartGateway(string name = "gateway")
+    /// <summary>The gateway (vcp-gateway) on a free port; <see cref="Http"/> talks to it. <paramref name="settings"/>: extra environment (e.g. Webhooks__RetryBaseDelay).</summary>
+    public HostProcess StartGateway(string name = "gateway", IReadOnlyDictionary<string, string>? settings = null)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var gateway = Start(name, HostBuildOutputs.Gateway, new Dictionary<string, string>
@@ -114,7 +114,7 @@ public sealed class RunningPlatform : IAsyncDisposable
             // One line per request would bury everything else.
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__Orleans"] = "Warning",
-        });
+        }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
         Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
         _readiness[gateway] = async () =>
         {

@@ -259,6 +259,11 @@ public sealed class GatewayTests(StackFixture stack) : IAsyncLifetime
             Deleted.Add(videoId);
             return Task.CompletedTask;
         }
+
+        public Task<ClipRetry> RetryFailedClipsAsync(Guid videoId) =>
+            Unavailable
+                ? throw new ClusterUnavailableException("the processing cluster is not reachable; try again shortly")
+                : Task.FromResult(new ClipRetry(ClipRetryOutcome.NoFailedClips, new VideoSnapshot(videoId, VideoState.Completed, 0, 0, 0, null, null), [], "no failed clips"));
     }
 
     /// <summary>A body whose length HttpClient cannot know, so it is sent chunked.</summary>
