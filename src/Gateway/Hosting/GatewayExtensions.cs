@@ -6,6 +6,8 @@ using VideoCoca.Gateway.Health;
 using VideoCoca.Gateway.Models;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Gateway.Videos;
+using VideoCoca.Gateway.Watchlists;
+using VideoCoca.Gateway.Flags;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
 
@@ -40,6 +42,7 @@ public static class GatewayExtensions
         services.AddHostedService(provider => provider.GetRequiredService<ClusterClientHost>());
         services.AddSingleton<IVideoGrains, OrleansVideoGrains>();
         services.AddSingleton<VideoProbe>();
+        services.AddWatchlists(configuration);
 
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
@@ -70,6 +73,8 @@ public static class GatewayExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteHealthAsync });
         app.MapUploadEndpoints();
         app.MapVideoEndpoints();
+        app.MapWatchlistEndpoints();
+        app.MapFlagEndpoints();
         return app;
     }
 
