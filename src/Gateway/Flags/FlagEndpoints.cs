@@ -106,9 +106,12 @@ public static class FlagEndpoints
         {
             return Invalid("body", "the body must be a JSON object {\"status\", \"note\", \"reviewer\"}");
         }
-        if (body.EnumerateObject().FirstOrDefault(p => p.Name is not ("status" or "note" or "reviewer")) is { Name: { } unknown } && unknown.Length > 0)
+        foreach (var property in body.EnumerateObject())
         {
-            return Invalid(unknown, $"'{unknown}' is not a field of a review (status, note, reviewer)");
+            if (property.Name is not ("status" or "note" or "reviewer"))
+            {
+                return Invalid(property.Name, $"'{property.Name}' is not a field of a review (status, note, reviewer)");
+            }
         }
         if (!body.TryGetProperty("status", out var statusValue) || statusValue.ValueKind != JsonValueKind.String
             || ParseStatus(statusValue.GetString()!) is not { } status)
