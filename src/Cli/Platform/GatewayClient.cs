@@ -7,7 +7,7 @@ using VideoCoca.Contracts.Api;
 namespace VideoCoca.Cli.Platform;
 
 /// <summary>The gateway's HTTP API as the CLI uses it.</summary>
-public sealed class GatewayClient(Uri baseAddress) : IDisposable
+public sealed partial class GatewayClient(Uri baseAddress) : IDisposable
 {
     /// <summary>VCP_GATEWAY, else the loopback port scripts/platform.sh starts the gateway on (VCP_GATEWAY_PORT, default 5080).</summary>
     public static readonly Uri DefaultAddress = new(Environment.GetEnvironmentVariable("VCP_GATEWAY")

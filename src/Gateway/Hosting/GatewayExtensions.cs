@@ -9,6 +9,8 @@ using VideoCoca.Gateway.Models;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Gateway.Videos;
 using VideoCoca.Gateway.Webhooks;
+using VideoCoca.Gateway.Watchlists;
+using VideoCoca.Gateway.Flags;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
 
@@ -48,6 +50,7 @@ public static class GatewayExtensions
         services.AddOptions<VideoEventsOptions>().Bind(configuration.GetSection(VideoEventsOptions.SectionName))
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero, "VideoEvents:PollInterval and KeepAliveInterval must be positive")
             .ValidateOnStart();
+        services.AddWatchlists(configuration);
 
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
@@ -80,6 +83,8 @@ public static class GatewayExtensions
         app.MapVideoEndpoints();
         app.MapVideoEventsEndpoint();
         app.MapWebhookEndpoints();
+        app.MapWatchlistEndpoints();
+        app.MapFlagEndpoints();
         return app;
     }
 

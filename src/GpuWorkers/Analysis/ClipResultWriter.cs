@@ -1,6 +1,7 @@
 using VideoCoca.Persistence.Search;
 using Microsoft.EntityFrameworkCore;
 using VideoCoca.Inference;
+using VideoCoca.GpuWorkers.Watch;
 using VideoCoca.Persistence;
 
 namespace VideoCoca.GpuWorkers.Analysis;
@@ -10,12 +11,13 @@ namespace VideoCoca.GpuWorkers.Analysis;
 /// ON CONFLICT DO NOTHING, and its labels and answers only by the transaction that inserted it, so a
 /// redelivered clip writes nothing and fails nothing.
 /// </summary>
-public sealed class ClipResultWriter(IDbContextFactory<ResultsDbContext> contexts)
+public sealed class ClipResultWriter(IDbContextFactory<ResultsDbContext> contexts, ResultWatch watch)
 {
     /// <returns>True when this call stored the results, false when they were already there.</returns>
     public async Task<bool> StoreAsync(Guid clipId, int modelVersionId, ClipPrediction prediction, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await watch.PrepareAsync(db, modelVersionId, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var caption = prediction.Caption;
         var embedding = prediction.Embedding;
@@ -48,6 +50,7 @@ public sealed class ClipResultWriter(IDbContextFactory<ResultsDbContext> context
         if (inserted == 1)
         {
             await ClipDocuments.RefreshAsync(db, clipId, modelVersionId, cancellationToken);
+            await watch.FlagAsync(db, clipId, modelVersionId, at, cancellationToken);
         }
         await db.Database.ExecuteSqlAsync(
             $"UPDATE clips SET state = 'analysed', error = NULL WHERE id = {clipId} AND state <> 'analysed'", cancellationToken);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using VideoCoca.GpuWorkers.Analysis;
 using VideoCoca.GpuWorkers.Model;
+using VideoCoca.GpuWorkers.Watch;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
 
@@ -24,6 +25,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
         services.AddResultsDatabase(configuration);
         services.AddSingleton<ModelRuntime>();
+        services.AddSingleton<ResultWatch>();
         services.AddSingleton<ClipResultWriter>();
         // Registered before the bus's hosted service, so it runs first.
         services.AddHostedService<ModelStartup>();

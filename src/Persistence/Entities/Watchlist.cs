@@ -15,10 +15,16 @@ public sealed class Watchlist
     /// <summary>Where the one-off pass over the existing catalogue stands.</summary>
     public BackfillState BackfillState { get; set; }
 
-    /// <summary>Flags the catalogue pass raised; null until it is done.</summary>
+    /// <summary>Flags the catalogue pass raised so far (counted page by page with the flags); null until it starts.</summary>
     public int? BackfillFlags { get; set; }
 
     public DateTimeOffset? BackfillFinishedAt { get; set; }
+
+    /// <summary>
+    /// When a gateway claimed the catalogue pass, renewed after every page: a running pass not renewed for a while lost
+    /// its gateway, and another one takes it over.
+    /// </summary>
+    public DateTimeOffset? BackfillClaimedAt { get; set; }
 
     /// <summary>Why the catalogue pass failed; null unless it did.</summary>
     public string? BackfillError { get; set; }

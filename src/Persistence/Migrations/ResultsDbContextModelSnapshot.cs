@@ -391,6 +391,10 @@ namespace VideoCoca.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<DateTimeOffset?>("BackfillClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("backfill_claimed_at");
+
                     b.Property<string>("BackfillError")
                         .HasColumnType("text")
                         .HasColumnName("backfill_error");
