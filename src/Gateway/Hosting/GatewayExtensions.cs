@@ -4,6 +4,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Health;
 using VideoCoca.Gateway.Models;
+using VideoCoca.Gateway.Questions;
+using VideoCoca.Gateway.Search;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Gateway.Videos;
 using VideoCoca.Messaging.Hosting;
@@ -35,6 +37,9 @@ public static class GatewayExtensions
         // A bus without consumers of its own: the gateway sends model queries to the workers and waits for their answers.
         services.AddPlatformMessaging(configuration);
         services.AddSingleton<IModelQueries, ModelQueryClient>();
+        services.AddOptions<SearchOptions>().Bind(configuration.GetSection(SearchOptions.SectionName))
+            .Validate(o => !o.Validate().Any(), "the Search section has a bad value (Search:EfSearch 1-1000, the others at least 1)")
+            .ValidateOnStart();
 
         services.AddSingleton<ClusterClientHost>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterClientHost>());
@@ -70,6 +75,8 @@ public static class GatewayExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteHealthAsync });
         app.MapUploadEndpoints();
         app.MapVideoEndpoints();
+        app.MapSearchEndpoints();
+        app.MapQuestionEndpoints();
         return app;
     }
 
