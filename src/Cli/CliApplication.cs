@@ -15,6 +15,7 @@ public static class CliApplication
             BenchGroup.Create(),
         };
         foreach (var command in PlatformCommands.Create()) root.Subcommands.Add(command);
+        foreach (var command in SearchCommands.Create()) root.Subcommands.Add(command);
         return root.Parse(args).InvokeAsync();
     }
 }
