@@ -98,6 +98,27 @@ public sealed class QueryPredictionTests
         Assert.Equal(atUpload.Select(p => p.Answers[0].Answer), predictor.Answer(frames, WorldVocabulary.MotionQuestion));
     }
 
+    /// <summary>
+    /// What POST /api/videos/{id}/labels does: label texts embedded as given, cosine with the clip embeddings. The
+    /// shipped model's text tower learnt whole captions only: given those as labels, each clip's own is its best. (Bare
+    /// action names such as "moving left", or captions without size and colour, land nowhere in particular for it; the
+    /// labels stored at upload use each action's ensemble of full-caption prompts instead.)
+    /// </summary>
+    [Fact]
+    public void Whole_captions_as_labels_pick_each_clips_own_caption_zero_shot()
+    {
+        var loaded = Shipped.Value;
+        var predictor = new VideoCocaPredictor(loaded);
+        var scenes = Scenes();
+        using var frames = Frames(loaded, scenes);
+        var labels = scenes.Select(s => s.Caption).ToList();
+        using var embedded = predictor.EmbedTexts(labels);
+        var clips = predictor.Predict(frames).Select(p => p.Embedding).ToArray();
+        using var embeddings = stack(clips.Select(e => tensor(e)).ToArray());
+        var best = embeddings.matmul(embedded.t()).argmax(1).data<long>().ToArray();
+        Assert.Equal(labels, best.Select(b => labels[(int)b]));
+    }
+
     [Fact]
     public void The_logit_scale_is_the_models_clamped_temperature()
     {
