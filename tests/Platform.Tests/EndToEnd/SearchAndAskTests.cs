@@ -35,7 +35,7 @@ public sealed class SearchAndAskTests(StackFixture stack)
             var ids = new List<Guid>();
             foreach (var video in catalogue) ids.Add(await platform.UploadAskingAsync(video.Path, WorldVocabulary.MotionQuestion));
             var statuses = await platform.WaitForFinishedAsync(ids, TimeSpan.FromMinutes(4));
-            Assert.All(ids, id => Assert.Equal(Contracts.Api.VideoState.Completed, statuses[id].State));
+            Assert.All(ids, id => Assert.Equal(VideoCoca.Contracts.Api.VideoState.Completed, statuses[id].State));
             var (a, b, c) = (ids[0], ids[1], ids[2]);
             var stored = await stack.StoredCaptionsAsync();
             for (var v = 0; v < catalogue.Count; v++)
@@ -54,8 +54,10 @@ public sealed class SearchAndAskTests(StackFixture stack)
                     Assert.Equal(mode, found.RootElement.GetProperty("mode").GetString());
                 }
             }
-            // Part of a caption: every clip whose caption contains it above every clip whose caption does not.
-            foreach (var mode in new[] { "hybrid", "semantic", "text" })
+            // Part of a caption: every clip whose caption contains it above every clip whose caption does not, where
+            // full text takes part. Not by the embedding alone: the shipped text tower learnt whole captions only, and
+            // puts "red square" nearest a small yellow square that stays still (a caption without a motion word).
+            foreach (var mode in new[] { "hybrid", "text" })
             {
                 var found = await platform.SearchAsync($"q={Uri.EscapeDataString("red square")}&mode={mode}&limit=100");
                 AssertMatchingFirst(found, stored, s => s.Contains("red square", StringComparison.Ordinal), $"{mode} \"red square\"");
@@ -98,7 +100,8 @@ public sealed class SearchAndAskTests(StackFixture stack)
             {
                 var items = Items(similar);
                 Assert.DoesNotContain((a, 0), items.Select(i => (i.Video, i.Index)));
-                AssertMatchingFirst(similar, stored, s => s == "a large red square moves left", "similar");
+                var others = stored.Where(s => s.Key != (a, 0)).ToDictionary();
+                AssertMatchingFirst(similar, others, s => s == "a large red square moves left", "similar");
                 Assert.Contains((a, 2), items.Take(2).Select(i => (i.Video, i.Index)));
             }
 
@@ -178,8 +181,8 @@ public sealed class SearchAndAskTests(StackFixture stack)
             var id = await platform.UploadAsync(video.Path);
             // Split into clips (queued for a worker that never comes), none analysed.
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            while ((await platform.GetStatusAsync(id)).Progress.Total == 0 && DateTime.UtcNow < deadline) await Task.Delay(250);
-            Assert.Equal(2, (await platform.GetStatusAsync(id)).Progress.Total);
+            while (await platform.ClipRowCountAsync(id) < 2 && DateTime.UtcNow < deadline) await Task.Delay(250);
+            Assert.Equal(2, await platform.ClipRowCountAsync(id));
             using (var response = await platform.Http.PostAsJsonAsync($"/api/videos/{id}/questions", new { question = "what color is the square?" }))
             {
                 await AssertProblemAsync(response, HttpStatusCode.Conflict, null);
