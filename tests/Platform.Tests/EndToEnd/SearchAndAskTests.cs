@@ -141,6 +141,17 @@ public sealed class SearchAndAskTests(StackFixture stack)
                 Assert.Equal([catalogue[2].Scenes[2].Size], AnswersOf(listed));
             }
 
+            // Every query parameter is in the OpenAPI document.
+            using (var openApi = await platform.GetJsonAsync("/openapi/v1.json"))
+            {
+                var paths = openApi.RootElement.GetProperty("paths");
+                string[] Parameters(string path) => paths.GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()
+                    .Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!).Order().ToArray();
+                Assert.Equal(["label", "limit", "min_confidence", "mode", "model_version", "q", "rerank", "uploaded_after", "uploaded_before", "video_id"],
+                    Parameters("/api/search"));
+                Assert.Equal(["limit"], Parameters("/api/videos/{id}/clips/{index}/similar"));
+            }
+
             // Bad input, with the worker still up.
             await platform.AssertBadInputAsync(a);
 
