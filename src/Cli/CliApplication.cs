@@ -16,6 +16,7 @@ public static class CliApplication
         };
         foreach (var command in PlatformCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in WatchCommands.Create()) root.Subcommands.Add(command);
+        foreach (var command in SearchCommands.Create()) root.Subcommands.Add(command);
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -6,6 +6,8 @@ using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Events;
 using VideoCoca.Gateway.Health;
 using VideoCoca.Gateway.Models;
+using VideoCoca.Gateway.Questions;
+using VideoCoca.Gateway.Search;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Gateway.Videos;
 using VideoCoca.Gateway.Webhooks;
@@ -40,6 +42,9 @@ public static class GatewayExtensions
         // A bus without consumers of its own: the gateway sends model queries to the workers and waits for their answers.
         services.AddPlatformMessaging(configuration);
         services.AddSingleton<IModelQueries, ModelQueryClient>();
+        services.AddOptions<SearchOptions>().Bind(configuration.GetSection(SearchOptions.SectionName))
+            .Validate(o => !o.Validate().Any(), "the Search section has a bad value (Search:EfSearch 1-1000, the others at least 1)")
+            .ValidateOnStart();
 
         services.AddSingleton<ClusterClientHost>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterClientHost>());
@@ -85,6 +90,8 @@ public static class GatewayExtensions
         app.MapWebhookEndpoints();
         app.MapWatchlistEndpoints();
         app.MapFlagEndpoints();
+        app.MapSearchEndpoints();
+        app.MapQuestionEndpoints();
         return app;
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using VideoCoca.GpuWorkers.Analysis;
 using VideoCoca.GpuWorkers.Model;
 using VideoCoca.GpuWorkers.Watch;
+using VideoCoca.GpuWorkers.Queries;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
 
@@ -15,7 +16,8 @@ public static class WorkerServiceCollectionExtensions
 {
     /// <summary>
     /// The worker: <see cref="WorkerOptions"/> from the <c>Worker</c> section, the results database, the model
-    /// (loaded and its version registered before the bus starts), and the AnalyzeClip batch consumer.
+    /// (loaded and its version registered before the bus starts), the AnalyzeClip batch consumer, and the model-query
+    /// consumers on the version's own queue.
     /// </summary>
     public static IServiceCollection AddGpuWorker(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,8 +31,12 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ClipResultWriter>();
         // Registered before the bus's hosted service, so it runs first.
         services.AddHostedService<ModelStartup>();
+        services.AddSingleton<QueryClipsReader>();
         services.AddPlatformMessaging(configuration, bus =>
-            bus.AddConsumer<AnalyzeClipBatchConsumer, AnalyzeClipBatchConsumerDefinition>());
+        {
+            bus.AddConsumer<AnalyzeClipBatchConsumer, AnalyzeClipBatchConsumerDefinition>();
+            bus.AddModelQueryConsumers();
+        }, ModelQueryEndpoint.Configure);
         return services;
     }
 }

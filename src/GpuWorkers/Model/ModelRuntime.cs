@@ -19,6 +19,7 @@ public sealed class ModelRuntime
 {
     private readonly ILogger<ModelRuntime> _logger;
     private readonly WorkerOptions _options;
+    private readonly Lock _identity = new();
     private VideoCocaPredictor? _predictor;
     private FrameNormalizer? _normalizer;
     private ModelConfig? _config;
@@ -53,10 +54,34 @@ public sealed class ModelRuntime
     /// <summary>Where the model folder is, the configured path resolved.</summary>
     public string Folder { get; private set; } = "";
 
+    /// <summary>
+    /// The model's folder, checksum and version name, from the options, config.json and a hash of the weights, without
+    /// loading the model (once; later calls return the same name). The bus names the version's query endpoint with it
+    /// while it is being configured, which need not wait for <see cref="Load"/>: MassTransit may build the bus before
+    /// the hosted services start.
+    /// </summary>
+    public string Identify()
+    {
+        lock (_identity)
+        {
+            if (VersionName.Length == 0)
+            {
+                var folder = ResolvePath(_options.ModelPath);
+                var checksum = "sha256:" + HashFile(Path.Combine(folder, ModelCheckpoint.WeightsFile));
+                var configName = ModelCheckpoint.ReadConfig(folder).Name;
+                (Folder, Checksum) = (folder, checksum);
+                VersionName = string.IsNullOrWhiteSpace(_options.ModelVersion)
+                    ? $"{configName}-{checksum["sha256:".Length..][..12]}"
+                    : _options.ModelVersion.Trim();
+            }
+            return VersionName;
+        }
+    }
+
     /// <summary>Loads the model folder onto the configured device and names its version.</summary>
     public void Load()
     {
-        Folder = ResolvePath(_options.ModelPath);
+        Identify();
         var cuda = cuda_is_available();
         DeviceName = _options.Device switch
         {
@@ -71,15 +96,10 @@ public sealed class ModelRuntime
         }
         // Every tensor the library makes (weights, token ids, inputs) lands on the chosen device.
         set_default_device(DeviceName == "cuda" ? CUDA : CPU);
-        var weights = Path.Combine(Folder, ModelCheckpoint.WeightsFile);
-        Checksum = "sha256:" + HashFile(weights);
         var loaded = ModelCheckpoint.Load(Folder, bpePath: string.IsNullOrWhiteSpace(_options.TokenizerPath) ? null : ResolvePath(_options.TokenizerPath));
         _config = loaded.Model.Config;
         _predictor = new VideoCocaPredictor(loaded);
         _normalizer = new FrameNormalizer(_config.Preprocess);
-        VersionName = string.IsNullOrWhiteSpace(_options.ModelVersion)
-            ? $"{_config.Name}-{Checksum["sha256:".Length..][..12]}"
-            : _options.ModelVersion.Trim();
         _logger.LogInformation(
             "Model {Version} ({Checksum}) loaded from {Folder} on {Device}: {Frames} frames of {Height}x{Width}, {Labels} labels",
             VersionName, Checksum, Folder, DeviceName, _config.Video.Frames, _config.Vision.ImageHeight, _config.Vision.ImageWidth,

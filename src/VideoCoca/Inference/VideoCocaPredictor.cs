@@ -99,6 +99,56 @@ public sealed class VideoCocaPredictor
         return results;
     }
 
+    /// <summary>The contrastive scale (exp of the learned temperature, clamped): softmax(scale x cosine) is the model's zero-shot probability.</summary>
+    public double LogitScale
+    {
+        get
+        {
+            using var _ = no_grad();
+            using var scale = _model.ContrastiveScale();
+            return scale.cpu().item<float>();
+        }
+    }
+
+    /// <summary>
+    /// One question's answer for each clip: the question-conditioned generation <see cref="Predict"/> runs for the
+    /// questions asked at upload (greedy, with the cache), so an answer asked later reads as one asked then.
+    /// </summary>
+    /// <param name="frames">[B, T, 3, H, W] normalised.</param>
+    public IReadOnlyList<string> Answer(Tensor frames, string question)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(question);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var visual = _model.EncodeVideo(frames);
+        var greedy = GenerationOptions.Greedy(_model.Config.Text.ContextLength, useCache: true);
+        var answers = _generator.GenerateEach(visual.Tokens, [new TextRequest(_tokenizer.EncodeWords(question), greedy)])[0];
+        return answers.Select(Decode).ToList();
+    }
+
+    /// <summary>
+    /// How likely the multimodal decoder finds <paramref name="text"/> as each clip's caption: the mean
+    /// log-probability per token (its words and the end token) under teacher forcing, as CapPa scores zero-shot
+    /// classes. The mean, not the sum, so that scores of texts of different lengths compare; higher is likelier.
+    /// </summary>
+    /// <param name="frames">[B, T, 3, H, W] normalised.</param>
+    public IReadOnlyList<double> ScoreCaption(Tensor frames, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var ids = _tokenizer.EncodeForModel(text, _model.Config.Text.ContextLength);
+        // [start, words..., end, pad...]: the decoder reads start..last word and must predict words..end.
+        var used = Array.IndexOf(ids, (long)_tokenizer.EndId, 1) + 1;
+        var batch = frames.shape[0];
+        var visual = _model.EncodeVideo(frames);
+        var input = tensor(ids[..(used - 1)]).unsqueeze(0).expand(batch, -1);
+        var targets = tensor(ids[1..used]).unsqueeze(0).expand(batch, -1);
+        var logProbabilities = F.log_softmax(_model.CaptionLogits(visual.Tokens, input), dim: -1);
+        var perToken = logProbabilities.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+        return perToken.mean([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+    }
+
     // CLIP's decoder leaves a space after every word: trimmed, a caption reads the same from either tokenizer.
     private string Decode(long[] ids) => _tokenizer.Decode(ids.Select(i => (int)i)).Trim();
 }
