@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using VideoCoca.Checkpoints;
 using VideoCoca.Cli.Console;
@@ -16,7 +17,7 @@ public static class ModelCommands
 {
     public static Command Create() => new("model", "train, evaluate, run and measure VideoCoCa models")
     {
-        Train(), Eval(), Caption(), BenchCommand.Create(), TokenizeCommand.Create(), Import(), Init(),
+        Train(), Eval(), EvalSearch(), Caption(), BenchCommand.Create(), TokenizeCommand.Create(), Import(), Init(),
     };
 
     private static Command Train()
@@ -163,6 +164,45 @@ public static class ModelCommands
                 System.Console.WriteLine($"clips per second     {report.ClipsPerSecond:0.0}");
                 foreach (var error in report.Errors) System.Console.Error.WriteLine($"skipped: {error}");
             }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command EvalSearch()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "model folder" };
+        var data = new Option<DirectoryInfo>("--data") { Required = true, Description = "labelled set: videos and labels.jsonl" };
+        var depth = new Option<int>("--depth") { Description = "contrastive candidates re-ranked per query", DefaultValueFactory = _ => 20 };
+        var json = new Option<bool>("--json") { Description = "print one JSON array" };
+        var command = new Command("eval-search", "text-to-video search on a labelled world set: the contrastive ranking against re-ranking by the decoder's likelihood")
+        {
+            model, data, depth, json,
+        };
+        command.SetGuardedAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(depth) < 10) throw new UserInputException("--depth must be at least 10 (precision is counted in the top 10)");
+            var set = LabelledSet.Load(parse.GetValue(data)!.FullName);
+            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
+            TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
+            var evaluator = new SearchEvaluator(new VideoCocaPredictor(loaded), new ClipLoader(loaded.Model.Config));
+            var rows = await CommandRunner.WithProgressAsync("evaluating search", progress =>
+            {
+                evaluator.Progress += (done, total) => progress(done, total, "");
+                return evaluator.EvaluateAsync(set, parse.GetValue(depth), cancellationToken);
+            });
+            if (parse.GetValue(json))
+            {
+                System.Console.WriteLine(JsonSerializer.Serialize(rows));
+                return 0;
+            }
+            System.Console.WriteLine($"{set.Labels.Count} clips; each query's contrastive top {parse.GetValue(depth)} re-ranked by the decoder's mean log-likelihood of the query");
+            MarkdownTable.Print(["queries", ">count", ">R@1 contrastive", ">R@1 re-ranked", ">P@10 contrastive", ">P@10 re-ranked"], rows.Select(r => (IReadOnlyList<string>)
+            [
+                r.Queries, r.Count.ToString(CultureInfo.InvariantCulture),
+                r.ContrastiveR1.ToString("0.000", CultureInfo.InvariantCulture), r.RerankedR1.ToString("0.000", CultureInfo.InvariantCulture),
+                r.ContrastivePrecisionAt10.ToString("0.000", CultureInfo.InvariantCulture), r.RerankedPrecisionAt10.ToString("0.000", CultureInfo.InvariantCulture),
+            ]));
             return 0;
         });
         return command;
