@@ -16,7 +16,7 @@ public static class DemoCommand
         var model = new Option<DirectoryInfo>("--model") { Description = "model folder", DefaultValueFactory = _ => new DirectoryInfo(DefaultModel()) };
         var seed = new Option<int?>("--seed") { Description = "seed of the demo video (default: a new one each run)" };
         var offline = new Option<bool>("--offline") { Description = "run the model in this process instead of through the platform's services" };
-        var command = new Command("demo", "bring the platform up, upload a three-scene world video, print each 4-second clip's caption, label and answers") { model, seed, offline };
+        var command = new Command("demo", "bring the platform up, upload a three-scene world video, print each 4-second clip's caption, label and answers, then ask a question and search the catalogue") { model, seed, offline };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             var videoSeed = parse.GetValue(seed) ?? Random.Shared.Next(1, 100000);
@@ -30,7 +30,10 @@ public static class DemoCommand
             {
                 await PlatformCommands.RunPlatformScript("up", cancellationToken);
                 using var client = new GatewayClient(GatewayClient.DefaultAddress);
-                var id = await client.UploadAsync(video, new GatewayClient.UploadOptions(ClipGeometry.Reference.Duration, 0, null, []), cancellationToken);
+                // The size question is left out of the upload and asked afterwards, so that the demo shows a question
+                // answered after the fact (by the workers, then stored with the clips) beside the ones asked at upload.
+                var uploadQuestions = WorldVocabulary.Questions.Where(q => q != WorldVocabulary.SizeQuestion).ToList();
+                var id = await client.UploadAsync(video, new GatewayClient.UploadOptions(ClipGeometry.Reference.Duration, 0, null, uploadQuestions), cancellationToken);
                 System.Console.WriteLine($"uploaded as video {id}");
                 var status = await PlatformCommands.WaitAsync(client, id, cancellationToken);
                 System.Console.WriteLine($"{status.State}: {status.Progress.Done}/{status.Progress.Total} clips{(status.Error is null ? "" : $" ({status.Error})")}");
@@ -40,6 +43,11 @@ public static class DemoCommand
                     System.Console.WriteLine();
                     PlatformCommands.PrintClips([results[i]]);
                     if (i < truth.Count) System.Console.WriteLine($"  truth:  {truth[i]}");
+                }
+                if (status.State != Contracts.Api.VideoState.Failed && truth.Count > 0)
+                {
+                    await AskAsync(client, id, truth, cancellationToken);
+                    await SearchAsync(client, id, truth, cancellationToken);
                 }
                 System.Console.WriteLine();
                 System.Console.WriteLine("the platform keeps running (./vcp down stops it); the API is at " + GatewayClient.DefaultAddress);
@@ -62,6 +70,34 @@ public static class DemoCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The question the upload left out, asked of every clip now; each answer beside the scene's true size.</summary>
+    private static async Task AskAsync(GatewayClient client, Guid id, IReadOnlyList<string> truth, CancellationToken cancellationToken)
+    {
+        var (_, asked) = await client.AskAsync(id, WorldVocabulary.SizeQuestion, [], cancellationToken);
+        System.Console.WriteLine();
+        System.Console.WriteLine($"ask: {asked.Question}");
+        foreach (var answer in asked.Answers.OrderBy(a => a.ClipIndex))
+        {
+            var size = answer.ClipIndex < truth.Count ? truth[answer.ClipIndex].Split(' ')[1] : "?";
+            System.Console.WriteLine($"  {ModelCommands.Timecode(answer.StartSeconds)}-{ModelCommands.Timecode(answer.EndSeconds)}  {answer.Answer ?? $"(no answer: {answer.Error})"}   truth: {size}");
+        }
+    }
+
+    /// <summary>Part of the first scene's caption ("red square") searched over the whole catalogue: this video's clips and any uploaded before.</summary>
+    private static async Task SearchAsync(GatewayClient client, Guid id, IReadOnlyList<string> truth, CancellationToken cancellationToken)
+    {
+        var words = truth[0].Split(' ');
+        var query = $"{words[2]} {words[3]}";
+        var (_, found) = await client.SearchAsync(new GatewayClient.SearchRequest(query, null, [], null, null, 5, false), cancellationToken);
+        System.Console.WriteLine();
+        System.Console.WriteLine($"search: \"{query}\" ({found.Mode}, top {found.Items.Count} of the catalogue)");
+        foreach (var item in found.Items)
+        {
+            var where = item.VideoId == id ? "this video" : $"video {item.VideoId.ToString()[..8]}";
+            System.Console.WriteLine($"  {item.Score:0.0000}  {where}, {ModelCommands.Timecode(item.StartSeconds)}-{ModelCommands.Timecode(item.EndSeconds)}  {item.Caption}");
+        }
     }
 
     /// <summary>models/world-tiny beside the vcp script, wherever the command is run from.</summary>

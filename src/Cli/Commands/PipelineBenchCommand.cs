@@ -38,7 +38,7 @@ public static class PipelineBenchCommand
             DefaultValueFactory = _ => 3,
         };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the platform to finish the videos", DefaultValueFactory = _ => 900 };
-        var gateway = new Option<Uri>("--gateway") { Description = "gateway address (started with ./vcp up when it does not answer)", DefaultValueFactory = _ => GatewayClient.DefaultAddress };
+        var gateway = GatewayAddressOption.Create("gateway address (started with ./vcp up when it does not answer)");
         var command = new Command("pipeline", "clips/s through the running platform (upload to completed) beside the worker's model alone on the same clips")
         {
             batch, model, rounds, timeout, gateway,

@@ -29,7 +29,7 @@ public static class PlatformCommands
         return 0;
     }
 
-    private static readonly Option<Uri> GatewayOption = new("--gateway") { Description = "gateway address", DefaultValueFactory = _ => GatewayClient.DefaultAddress };
+    private static readonly Option<Uri> GatewayOption = GatewayAddressOption.Create();
     private static readonly Option<bool> JsonOption = new("--json") { Description = "print JSON" };
 
     private static Command Upload()

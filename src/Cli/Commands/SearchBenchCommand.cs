@@ -39,7 +39,7 @@ public static class SearchBenchCommand
         var scenes = new Option<int>("--scenes") { Description = "4-second scenes per video", DefaultValueFactory = _ => 10 };
         var httpQueries = new Option<int>("--http-queries") { Description = "searches at most while the worker is busy", DefaultValueFactory = _ => 600 };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the platform to analyse a batch of videos", DefaultValueFactory = _ => 900 };
-        var gateway = new Option<Uri>("--gateway") { Description = "gateway address (started with ./vcp up when it does not answer)", DefaultValueFactory = _ => GatewayClient.DefaultAddress };
+        var gateway = GatewayAddressOption.Create("gateway address (started with ./vcp up when it does not answer)");
         var command = new Command("search", "pgvector HNSW build time, recall@10 and latency on synthetic vectors; HTTP search latency while a worker is busy")
         {
             part, clips, dimension, queries, distribution, clusters, m, efConstruction, efSearch, seed, keep, postgres,

@@ -10,19 +10,7 @@ public static class SearchCommands
 {
     public static IEnumerable<Command> Create() => [Search(), Ask()];
 
-    // System.CommandLine 2 has no parser of its own for Uri.
-    private static readonly Option<Uri> GatewayOption = new("--gateway")
-    {
-        Description = "gateway address",
-        DefaultValueFactory = _ => GatewayClient.DefaultAddress,
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Single().Value;
-            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
-            result.AddError($"--gateway must be an http(s) address, not '{text}'");
-            return null;
-        },
-    };
+    private static readonly Option<Uri> GatewayOption = GatewayAddressOption.Create();
     private static readonly Option<bool> JsonOption = new("--json") { Description = "print the gateway's JSON" };
 
     private static Command Search()

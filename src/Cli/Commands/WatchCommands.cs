@@ -11,19 +11,7 @@ namespace VideoCoca.Cli.Commands;
 /// <summary><c>vcp watch</c> (watchlists) and <c>vcp flags</c> (their review queue) on the gateway's API.</summary>
 public static class WatchCommands
 {
-    // System.CommandLine 2 has no parser for Uri of its own: without this one, any --gateway value fails to parse.
-    private static readonly Option<Uri> GatewayOption = new("--gateway")
-    {
-        Description = "gateway address",
-        DefaultValueFactory = _ => GatewayClient.DefaultAddress,
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
-            result.AddError($"--gateway must be an http(s) address, not '{text}'");
-            return null;
-        },
-    };
+    private static readonly Option<Uri> GatewayOption = GatewayAddressOption.Create();
     private static readonly Option<bool> JsonOption = new("--json") { Description = "print JSON" };
 
     public static IEnumerable<Command> Create() => [Watch(), Flags()];

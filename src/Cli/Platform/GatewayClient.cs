@@ -136,36 +136,8 @@ public sealed partial class GatewayClient(Uri baseAddress) : IDisposable
     public sealed record SearchRequest(
         string Query, string? Mode, IReadOnlyList<Guid> VideoIds, string? Label, double? MinConfidence, int? Limit, bool Rerank);
 
-    public sealed record SearchItem(
-        [property: JsonPropertyName("video_id")] Guid VideoId,
-        [property: JsonPropertyName("clip_index")] int ClipIndex,
-        [property: JsonPropertyName("start_seconds")] double StartSeconds,
-        [property: JsonPropertyName("end_seconds")] double EndSeconds,
-        [property: JsonPropertyName("caption")] string Caption,
-        [property: JsonPropertyName("score")] double Score,
-        [property: JsonPropertyName("thumbnail_url")] string? ThumbnailUrl);
-
-    public sealed record SearchResult(
-        [property: JsonPropertyName("query")] string Query,
-        [property: JsonPropertyName("model_version")] string? ModelVersion,
-        [property: JsonPropertyName("mode")] string Mode,
-        [property: JsonPropertyName("reranked")] bool Reranked,
-        [property: JsonPropertyName("items")] IReadOnlyList<SearchItem> Items);
-
-    public sealed record ClipAnswer(
-        [property: JsonPropertyName("clip_index")] int ClipIndex,
-        [property: JsonPropertyName("start_seconds")] double StartSeconds,
-        [property: JsonPropertyName("end_seconds")] double EndSeconds,
-        [property: JsonPropertyName("answer")] string? Answer,
-        [property: JsonPropertyName("error")] string? Error);
-
-    public sealed record AskResult(
-        [property: JsonPropertyName("question")] string Question,
-        [property: JsonPropertyName("model_version")] string ModelVersion,
-        [property: JsonPropertyName("answers")] IReadOnlyList<ClipAnswer> Answers);
-
     /// <summary>GET /api/search; returns the gateway's JSON as sent and its parsed form.</summary>
-    public async Task<(string Json, SearchResult Result)> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
+    public async Task<(string Json, SearchResponse Result)> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
     {
         var query = new List<string> { $"q={Uri.EscapeDataString(request.Query)}" };
         if (request.Mode is { } mode) query.Add($"mode={Uri.EscapeDataString(mode)}");
@@ -177,18 +149,18 @@ public sealed partial class GatewayClient(Uri baseAddress) : IDisposable
         using var response = await Send(() => _http.GetAsync($"/api/search?{string.Join('&', query)}", cancellationToken));
         await EnsureSuccess(response, cancellationToken);
         var json = await response.Content.ReadAsStringAsync(cancellationToken);
-        return (json, JsonSerializer.Deserialize<SearchResult>(json)!);
+        return (json, JsonSerializer.Deserialize<SearchResponse>(json)!);
     }
 
     /// <summary>POST /api/videos/{id}/questions; returns the gateway's JSON as sent and its parsed form.</summary>
-    public async Task<(string Json, AskResult Result)> AskAsync(Guid videoId, string question, IReadOnlyList<int> clipIndexes, CancellationToken cancellationToken)
+    public async Task<(string Json, AskResponse Result)> AskAsync(Guid videoId, string question, IReadOnlyList<int> clipIndexes, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, object> { ["question"] = question };
         if (clipIndexes.Count > 0) body["clip_indexes"] = clipIndexes;
         using var response = await Send(() => _http.PostAsJsonAsync($"/api/videos/{videoId}/questions", body, cancellationToken));
         await EnsureSuccess(response, cancellationToken);
         var json = await response.Content.ReadAsStringAsync(cancellationToken);
-        return (json, JsonSerializer.Deserialize<AskResult>(json)!);
+        return (json, JsonSerializer.Deserialize<AskResponse>(json)!);
     }
 
     public static bool IsFinished(VideoState state) =>

@@ -8,6 +8,7 @@ using VideoCoca.Contracts.Api;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Gateway.Videos;
 using VideoCoca.Persistence;
+using VideoCoca.Gateway.Http;
 
 namespace VideoCoca.Gateway.Events;
 
@@ -35,13 +36,13 @@ public static class VideoEventsEndpoint
     {
         if (!Guid.TryParse(id, out var videoId))
         {
-            return UploadEndpoints.Problem(StatusCodes.Status400BadRequest, "Malformed video id", $"'{(id.Length <= 64 ? id : id[..64] + "...")}' is not a video id (a GUID)");
+            return ApiProblems.MalformedVideoId(id);
         }
         var cancellationToken = context.RequestAborted;
         var status = await ReadAsync(contexts, videoId, cancellationToken);
         if (status is null)
         {
-            return UploadEndpoints.Problem(StatusCodes.Status404NotFound, "Unknown video", $"there is no video {videoId}");
+            return ApiProblems.UnknownVideo(videoId);
         }
 
         var response = context.Response;

@@ -5,6 +5,7 @@ using VideoCoca.Contracts.Api;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Entities;
+using VideoCoca.Gateway.Http;
 
 namespace VideoCoca.Gateway.Flags;
 
@@ -34,34 +35,31 @@ public static class FlagEndpoints
     /// <param name="status">open, confirmed or dismissed.</param>
     /// <param name="watchlist">A watchlist's id.</param>
     /// <param name="video_id">A video's id.</param>
-    /// <param name="page">From 1 (default 1).</param>
-    /// <param name="page_size">1 to 100 (default 20).</param>
 #pragma warning disable IDE1006 // Query parameters are named as the API spells them, so that OpenAPI declares them so.
     private static async Task<IResult> ListAsync(
-        string? status, string? watchlist, string? video_id, string? page, string? page_size,
+        string? status, string? watchlist, string? video_id, [AsParameters] PageQuery paging,
         IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
 #pragma warning restore IDE1006
     {
         FlagStatus? wanted = null;
         if (status is not null)
         {
-            if (ParseStatus(status) is not { } parsed) return Invalid("status", "status must be open, confirmed or dismissed");
+            if (ParseStatus(status) is not { } parsed) return ApiProblems.Invalid("status", "status must be open, confirmed or dismissed");
             wanted = parsed;
         }
         Guid? watchlistId = null;
         if (watchlist is not null)
         {
-            if (!Guid.TryParse(watchlist, out var id)) return Invalid("watchlist", "watchlist must be a watchlist id (a GUID)");
+            if (!Guid.TryParse(watchlist, out var id)) return ApiProblems.Invalid("watchlist", "watchlist must be a watchlist id (a GUID)");
             watchlistId = id;
         }
         Guid? videoId = null;
         if (video_id is not null)
         {
-            if (!Guid.TryParse(video_id, out var id)) return Invalid("video_id", "video_id must be a video id (a GUID)");
+            if (!Guid.TryParse(video_id, out var id)) return ApiProblems.Invalid("video_id", "video_id must be a video id (a GUID)");
             videoId = id;
         }
-        if (!TryWhole(page, 1, int.MaxValue, out var pageNumber)) return Invalid("page", "page must be a whole number from 1");
-        if (!TryWhole(page_size, 20, MaxPageSize, out var pageSize)) return Invalid("page_size", $"page_size must be a whole number between 1 and {MaxPageSize}");
+        if (!paging.TryRead(out var pageNumber, out var pageSize, out var pageProblem)) return pageProblem;
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var flags = db.Flags.AsNoTracking();
@@ -70,7 +68,7 @@ public static class FlagEndpoints
         if (videoId is { } v) flags = flags.Where(f => f.VideoId == v);
         var total = await flags.CountAsync(cancellationToken);
         var items = await Project(db, flags.OrderBy(f => f.CreatedAt).ThenBy(f => f.Id)
-                .Skip((int)Math.Min((long)(pageNumber - 1) * pageSize, int.MaxValue)).Take(pageSize))
+                .Skip(PageQuery.Skip(pageNumber, pageSize)).Take(pageSize))
             .ToListAsync(cancellationToken);
         return Results.Ok(new FlagPage { Items = items.Select(ToInfo).ToList(), Page = pageNumber, PageSize = pageSize, Total = total });
     }
@@ -79,18 +77,18 @@ public static class FlagEndpoints
     {
         if (!Guid.TryParse(id, out var flagId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedId("flag", id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await Project(db, db.Flags.AsNoTracking().Where(f => f.Id == flagId)).FirstOrDefaultAsync(cancellationToken);
-        return row is null ? Unknown(flagId) : Results.Ok(ToInfo(row));
+        return row is null ? ApiProblems.Unknown("flag", flagId) : Results.Ok(ToInfo(row));
     }
 
     private static async Task<IResult> ReviewAsync(string id, HttpRequest request, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var flagId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedId("flag", id);
         }
         JsonElement body;
         try
@@ -100,26 +98,26 @@ public static class FlagEndpoints
         }
         catch (JsonException e)
         {
-            return Invalid("body", $"the body is not JSON: {e.Message}");
+            return ApiProblems.Invalid("body", $"the body is not JSON: {e.Message}");
         }
         if (body.ValueKind != JsonValueKind.Object)
         {
-            return Invalid("body", "the body must be a JSON object {\"status\", \"note\", \"reviewer\"}");
+            return ApiProblems.Invalid("body", "the body must be a JSON object {\"status\", \"note\", \"reviewer\"}");
         }
         foreach (var property in body.EnumerateObject())
         {
             if (property.Name is not ("status" or "note" or "reviewer"))
             {
-                return Invalid(property.Name, $"'{property.Name}' is not a field of a review (status, note, reviewer)");
+                return ApiProblems.Invalid(property.Name, $"'{property.Name}' is not a field of a review (status, note, reviewer)");
             }
         }
         if (!body.TryGetProperty("status", out var statusValue) || statusValue.ValueKind != JsonValueKind.String
             || ParseStatus(statusValue.GetString()!) is not { } status)
         {
-            return Invalid("status", "status must be confirmed, dismissed or open");
+            return ApiProblems.Invalid("status", "status must be confirmed, dismissed or open");
         }
-        if (!OptionalText(body, "note", MaxNoteLength, out var note, out var noteError)) return Invalid("note", noteError!);
-        if (!OptionalText(body, "reviewer", MaxReviewerLength, out var reviewer, out var reviewerError)) return Invalid("reviewer", reviewerError!);
+        if (!OptionalText(body, "note", MaxNoteLength, out var note, out var noteError)) return ApiProblems.Invalid("note", noteError!);
+        if (!OptionalText(body, "reviewer", MaxReviewerLength, out var reviewer, out var reviewerError)) return ApiProblems.Invalid("reviewer", reviewerError!);
         var header = request.Headers[UserHeader].ToString().Trim();
         reviewer ??= header.Length > 0 ? header[..Math.Min(header.Length, MaxReviewerLength)] : "anonymous";
 
@@ -132,7 +130,7 @@ public static class FlagEndpoints
             .SetProperty(f => f.ReviewedAt, now), cancellationToken);
         if (updated == 0)
         {
-            return Unknown(flagId);
+            return ApiProblems.Unknown("flag", flagId);
         }
         var row = await Project(db, db.Flags.AsNoTracking().Where(f => f.Id == flagId)).FirstAsync(cancellationToken);
         return Results.Ok(ToInfo(row));
@@ -207,21 +205,6 @@ public static class FlagEndpoints
         text = trimmed.Length == 0 ? null : trimmed;
         return true;
     }
-
-    private static bool TryWhole(string? text, int fallback, int max, out int value)
-    {
-        value = fallback;
-        return text is null || (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1 && value <= max);
-    }
-
-    private static IResult Invalid(string field, string message) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid request");
-
-    private static IResult MalformedId(string id) =>
-        UploadEndpoints.Problem(StatusCodes.Status400BadRequest, "Malformed flag id", $"'{(id.Length <= 64 ? id : id[..64] + "...")}' is not a flag id (a GUID)");
-
-    private static IResult Unknown(Guid id) =>
-        UploadEndpoints.Problem(StatusCodes.Status404NotFound, "Unknown flag", $"there is no flag {id}");
 
     private sealed class FlagRow
     {

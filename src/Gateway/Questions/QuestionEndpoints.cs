@@ -2,10 +2,12 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using VideoCoca.Contracts.Api;
 using VideoCoca.Gateway.Models;
 using VideoCoca.Gateway.Search;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Search;
+using VideoCoca.Gateway.Http;
 
 namespace VideoCoca.Gateway.Questions;
 

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using VideoCoca.Contracts.Api;
 using VideoCoca.Gateway.Models;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Search;

@@ -2,10 +2,12 @@ using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoCoca.Contracts.Api;
 using VideoCoca.Contracts.Messages;
 using VideoCoca.Contracts.Queries;
 using VideoCoca.Gateway.Models;
 using VideoCoca.Persistence;
+using VideoCoca.Gateway.Http;
 
 namespace VideoCoca.Gateway.Search;
 

@@ -13,6 +13,7 @@ using VideoCoca.Gateway.Videos;
 using VideoCoca.GrainInterfaces;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Entities;
+using VideoCoca.Gateway.Http;
 
 namespace VideoCoca.Gateway.Uploads;
 
@@ -39,8 +40,32 @@ public static class UploadEndpoints
                     ["application/octet-stream"] = new(),
                 },
             };
+            // The options are read from the query by UploadSettings (absent and empty differ there), not bound, so
+            // the document is told about them here.
+            operation.Parameters ??= [];
+            foreach (var (name, type, description) in UploadQueryParameters)
+            {
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = name,
+                    In = ParameterLocation.Query,
+                    Description = description,
+                    Schema = type == JsonSchemaType.Array
+                        ? new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } }
+                        : new OpenApiSchema { Type = type },
+                });
+            }
         }
     }
+
+    private static readonly (string Name, JsonSchemaType Type, string Description)[] UploadQueryParameters =
+    [
+        ("name", JsonSchemaType.String, "the file's name, as lists and events show it"),
+        ("clip_length", JsonSchemaType.Number, "seconds per clip, 0.5 to 60 (default 4)"),
+        ("overlap", JsonSchemaType.Number, "seconds consecutive clips share, less than clip_length (default 0)"),
+        ("frames", JsonSchemaType.Integer, "frames sampled per clip, 1 to 64 (default 8)"),
+        ("question", JsonSchemaType.Array, "a question to answer about every clip; repeat for several (default: the model's questions)"),
+    ];
 
     public static void MapUploadEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -216,6 +241,5 @@ public static class UploadEndpoints
     private static IResult TooLarge(long limit) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"the upload is larger than the limit of {limit} bytes");
 
-    internal static IResult Problem(int status, string title, string detail) =>
-        Results.Problem(detail: detail, statusCode: status, title: title);
+    internal static IResult Problem(int status, string title, string detail) => ApiProblems.Problem(status, title, detail);
 }

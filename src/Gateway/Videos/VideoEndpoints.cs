@@ -9,14 +9,13 @@ using VideoCoca.Gateway.Uploads;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Entities;
 using ClipResultDto = VideoCoca.Contracts.Api.ClipResult;
+using VideoCoca.Gateway.Http;
 
 namespace VideoCoca.Gateway.Videos;
 
 /// <summary>Reading and deleting videos: status, pages of videos, clip results, thumbnails.</summary>
 public static class VideoEndpoints
 {
-    public const int MaxPageSize = 100;
-
     public static void MapVideoEndpoints(this IEndpointRouteBuilder routes)
     {
         var videos = routes.MapGroup("/api/videos");
@@ -36,20 +35,13 @@ public static class VideoEndpoints
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync([AsParameters] PageQuery paging, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
-        if (!TryPositive(request.Query, "page", 1, int.MaxValue, out var page))
-        {
-            return Invalid("page", "page must be a whole number from 1");
-        }
-        if (!TryPositive(request.Query, "page_size", 20, MaxPageSize, out var pageSize))
-        {
-            return Invalid("page_size", $"page_size must be a whole number between 1 and {MaxPageSize}");
-        }
+        if (!paging.TryRead(out var page, out var pageSize, out var pageProblem)) return pageProblem;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var total = await db.Videos.CountAsync(cancellationToken);
         var rows = await db.Videos.AsNoTracking().OrderByDescending(v => v.CreatedAt).ThenBy(v => v.Id)
-            .Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue)).Take(pageSize).ToListAsync(cancellationToken);
+            .Skip(PageQuery.Skip(page, pageSize)).Take(pageSize).ToListAsync(cancellationToken);
         return Results.Ok(new VideoPage(rows.Select(ToStatus).ToList(), page, pageSize, total));
     }
 
@@ -57,23 +49,23 @@ public static class VideoEndpoints
     {
         if (!Guid.TryParse(id, out var videoId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedVideoId(id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var video = await db.Videos.AsNoTracking().FirstOrDefaultAsync(v => v.Id == videoId, cancellationToken);
-        return video is null ? UnknownVideo(videoId) : Results.Ok(ToStatus(video));
+        return video is null ? ApiProblems.UnknownVideo(videoId) : Results.Ok(ToStatus(video));
     }
 
     private static async Task<IResult> ClipsAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedVideoId(id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
         {
-            return UnknownVideo(videoId);
+            return ApiProblems.UnknownVideo(videoId);
         }
         var clips = await db.Clips.AsNoTracking().Where(c => c.VideoId == videoId).OrderBy(c => c.Index).ToListAsync(cancellationToken);
         var clipIds = clips.Select(c => c.Id).ToList();
@@ -130,7 +122,7 @@ public static class VideoEndpoints
     {
         if (!Guid.TryParse(id, out var videoId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedVideoId(id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var path = await db.Clips.AsNoTracking().Where(c => c.VideoId == videoId && c.Index == index)
@@ -140,7 +132,7 @@ public static class VideoEndpoints
         // Only files inside blob storage are served.
         if (full is null || !full.StartsWith(blobRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full))
         {
-            return UploadEndpoints.Problem(StatusCodes.Status404NotFound, "No thumbnail", $"clip {index} of video {videoId} has no thumbnail");
+            return ApiProblems.Problem(StatusCodes.Status404NotFound, "No thumbnail", $"clip {index} of video {videoId} has no thumbnail");
         }
         var contentType = new FileExtensionContentTypeProvider().TryGetContentType(full, out var type) ? type : "application/octet-stream";
         return Results.File(full, contentType);
@@ -150,13 +142,13 @@ public static class VideoEndpoints
     {
         if (!Guid.TryParse(id, out var videoId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedVideoId(id);
         }
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
             {
-                return UnknownVideo(videoId);
+                return ApiProblems.UnknownVideo(videoId);
             }
         }
         try
@@ -165,7 +157,7 @@ public static class VideoEndpoints
         }
         catch (ClusterUnavailableException e)
         {
-            return UploadEndpoints.Problem(StatusCodes.Status503ServiceUnavailable, "Processing unavailable", e.Message);
+            return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "Processing unavailable", e.Message);
         }
         return Results.NoContent();
     }
@@ -174,12 +166,12 @@ public static class VideoEndpoints
     {
         if (!Guid.TryParse(id, out var videoId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedVideoId(id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
         {
-            return UnknownVideo(videoId);
+            return ApiProblems.UnknownVideo(videoId);
         }
         ClipRetry retry;
         try
@@ -188,17 +180,17 @@ public static class VideoEndpoints
         }
         catch (ClusterUnavailableException e)
         {
-            return UploadEndpoints.Problem(StatusCodes.Status503ServiceUnavailable, "Processing unavailable", e.Message);
+            return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "Processing unavailable", e.Message);
         }
         return retry.Outcome switch
         {
             // The grain mirrored the video back to analysing before it answered: the row is the status to show.
             ClipRetryOutcome.Queued => Results.Accepted($"/api/videos/{videoId}",
                 ToStatus(await db.Videos.AsNoTracking().FirstAsync(v => v.Id == videoId, cancellationToken))),
-            ClipRetryOutcome.UnknownVideo => UnknownVideo(videoId),
-            ClipRetryOutcome.NotFinished => UploadEndpoints.Problem(StatusCodes.Status409Conflict, "Video not finished", retry.Detail ?? ""),
-            ClipRetryOutcome.NoFailedClips => UploadEndpoints.Problem(StatusCodes.Status409Conflict, "No failed clips", retry.Detail ?? ""),
-            _ => UploadEndpoints.Problem(StatusCodes.Status409Conflict, "Frames missing", retry.Detail ?? ""),
+            ClipRetryOutcome.UnknownVideo => ApiProblems.UnknownVideo(videoId),
+            ClipRetryOutcome.NotFinished => ApiProblems.Problem(StatusCodes.Status409Conflict, "Video not finished", retry.Detail ?? ""),
+            ClipRetryOutcome.NoFailedClips => ApiProblems.Problem(StatusCodes.Status409Conflict, "No failed clips", retry.Detail ?? ""),
+            _ => ApiProblems.Problem(StatusCodes.Status409Conflict, "Frames missing", retry.Detail ?? ""),
         };
     }
 
@@ -221,23 +213,4 @@ public static class VideoEndpoints
         CreatedAt = video.CreatedAt,
         UpdatedAt = video.UpdatedAt,
     };
-
-    private static bool TryPositive(IQueryCollection query, string field, int fallback, int max, out int value)
-    {
-        value = fallback;
-        return !query.ContainsKey(field)
-            || (int.TryParse(query[field].ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value)
-                && value >= 1 && value <= max);
-    }
-
-    private static IResult Invalid(string field, string message) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid query parameter");
-
-    private static IResult MalformedId(string id) =>
-        UploadEndpoints.Problem(StatusCodes.Status400BadRequest, "Malformed video id", $"'{Truncate(id)}' is not a video id (a GUID)");
-
-    private static IResult UnknownVideo(Guid id) =>
-        UploadEndpoints.Problem(StatusCodes.Status404NotFound, "Unknown video", $"there is no video {id}");
-
-    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
 }

@@ -8,6 +8,7 @@ using VideoCoca.Gateway.Models;
 using VideoCoca.Gateway.Uploads;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Entities;
+using VideoCoca.Gateway.Http;
 
 namespace VideoCoca.Gateway.Watchlists;
 
@@ -42,14 +43,14 @@ public static class WatchlistEndpoints
         {
             if (request.ContentLength > MaxBodyBytes)
             {
-                return Invalid("body", $"the body is larger than {MaxBodyBytes} bytes");
+                return ApiProblems.Invalid("body", $"the body is larger than {MaxBodyBytes} bytes", "Invalid watchlist");
             }
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
             body = document.RootElement.Clone();
         }
         catch (JsonException e)
         {
-            return Invalid("body", $"the body is not JSON: {e.Message}");
+            return ApiProblems.Invalid("body", $"the body is not JSON: {e.Message}", "Invalid watchlist");
         }
         var (parsed, errors) = WatchlistRequest.Parse(body, options.Value);
         if (parsed is null)
@@ -74,7 +75,7 @@ public static class WatchlistEndpoints
             var version = await ModelVersionResolver.ResolveAsync(db, null, cancellationToken);
             if (version is null)
             {
-                return UploadEndpoints.Problem(StatusCodes.Status503ServiceUnavailable, "Model unavailable",
+                return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "Model unavailable",
                     "no model version is registered yet to embed the query rules: start a worker");
             }
             TextEmbeddings embeddings;
@@ -84,7 +85,7 @@ public static class WatchlistEndpoints
             }
             catch (ModelUnavailableException e)
             {
-                return UploadEndpoints.Problem(StatusCodes.Status503ServiceUnavailable, "Model unavailable",
+                return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "Model unavailable",
                     $"{e.Message}: the query rules cannot be embedded, so nothing was stored");
             }
             for (var i = 0; i < queries.Count; i++)
@@ -109,23 +110,23 @@ public static class WatchlistEndpoints
     {
         if (!Guid.TryParse(id, out var watchlistId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedId("watchlist", id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var watchlist = await db.Watchlists.AsNoTracking().Include(w => w.Rules).FirstOrDefaultAsync(w => w.Id == watchlistId, cancellationToken);
-        return watchlist is null ? Unknown(watchlistId) : Results.Ok(ToInfo(watchlist));
+        return watchlist is null ? ApiProblems.Unknown("watchlist", watchlistId) : Results.Ok(ToInfo(watchlist));
     }
 
     private static async Task<IResult> DeleteAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var watchlistId))
         {
-            return MalformedId(id);
+            return ApiProblems.MalformedId("watchlist", id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // Its rules, their embeddings and its flags go with it (cascading foreign keys).
         var deleted = await db.Watchlists.Where(w => w.Id == watchlistId).ExecuteDeleteAsync(cancellationToken);
-        return deleted == 0 ? Unknown(watchlistId) : Results.NoContent();
+        return deleted == 0 ? ApiProblems.Unknown("watchlist", watchlistId) : Results.NoContent();
     }
 
     internal static WatchlistInfo ToInfo(Watchlist watchlist) => new()
@@ -148,12 +149,4 @@ public static class WatchlistEndpoints
         },
     };
 
-    private static IResult Invalid(string field, string message) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid watchlist");
-
-    private static IResult MalformedId(string id) =>
-        UploadEndpoints.Problem(StatusCodes.Status400BadRequest, "Malformed watchlist id", $"'{(id.Length <= 64 ? id : id[..64] + "...")}' is not a watchlist id (a GUID)");
-
-    private static IResult Unknown(Guid id) =>
-        UploadEndpoints.Problem(StatusCodes.Status404NotFound, "Unknown watchlist", $"there is no watchlist {id}");
 }

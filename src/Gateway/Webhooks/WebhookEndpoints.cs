@@ -6,6 +6,7 @@ using VideoCoca.Gateway.Uploads;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Entities;
 using VideoCoca.Persistence.Webhooks;
+using VideoCoca.Gateway.Http;
 
 namespace VideoCoca.Gateway.Webhooks;
 
@@ -15,8 +16,6 @@ public static class WebhookEndpoints
     public const int MinSecretLength = 16;
     public const int MaxSecretLength = 256;
     public const int MaxUrlLength = 2048;
-    public const int MaxPageSize = 100;
-
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder routes)
     {
         var webhooks = routes.MapGroup("/api/webhooks");
@@ -43,25 +42,25 @@ public static class WebhookEndpoints
         }
         catch (JsonException e)
         {
-            return Invalid("body", $"the body is not a webhook as JSON ({e.Message})");
+            return ApiProblems.Invalid("body", $"the body is not a webhook as JSON ({e.Message})", "Invalid webhook request");
         }
         if (body is null)
         {
-            return Invalid("body", "the body must be a JSON object with url, events and (optionally) secret");
+            return ApiProblems.Invalid("body", "the body must be a JSON object with url, events and (optionally) secret", "Invalid webhook request");
         }
         if (!IsHttpUrl(body.Url))
         {
-            return Invalid("url", $"url must be an absolute http or https URL of at most {MaxUrlLength} characters");
+            return ApiProblems.Invalid("url", $"url must be an absolute http or https URL of at most {MaxUrlLength} characters", "Invalid webhook request");
         }
         if (body.Events is not { Count: > 0 } || body.Events.Any(e => !WebhookOutbox.EventTypes.Contains(e)))
         {
             var unknown = body.Events?.Where(e => !WebhookOutbox.EventTypes.Contains(e)).ToList() ?? [];
-            return Invalid("events", (unknown.Count > 0 ? $"unknown event type{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}; " : "")
-                + $"events must name at least one of {string.Join(", ", WebhookOutbox.EventTypes)}");
+            return ApiProblems.Invalid("events", (unknown.Count > 0 ? $"unknown event type{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}; " : "")
+                + $"events must name at least one of {string.Join(", ", WebhookOutbox.EventTypes)}", "Invalid webhook request");
         }
         if (body.Secret is { } given && (given.Length < MinSecretLength || given.Length > MaxSecretLength))
         {
-            return Invalid("secret", $"secret must be {MinSecretLength} to {MaxSecretLength} characters (leave it out to have one generated)");
+            return ApiProblems.Invalid("secret", $"secret must be {MinSecretLength} to {MaxSecretLength} characters (leave it out to have one generated)", "Invalid webhook request");
         }
         var generated = body.Secret is null ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) : null;
         var webhook = new Webhook
@@ -88,38 +87,32 @@ public static class WebhookEndpoints
 
     private static async Task<IResult> GetAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var webhookId)) return MalformedId(id);
+        if (!Guid.TryParse(id, out var webhookId)) return ApiProblems.MalformedId("webhook", id);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == webhookId, cancellationToken);
-        return row is null ? UnknownWebhook(webhookId) : Results.Ok(View(row));
+        return row is null ? ApiProblems.Unknown("webhook", webhookId) : Results.Ok(View(row));
     }
 
     private static async Task<IResult> DeleteAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var webhookId)) return MalformedId(id);
+        if (!Guid.TryParse(id, out var webhookId)) return ApiProblems.MalformedId("webhook", id);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // Deliveries and their attempts go with it (cascade); a send in flight then finds nothing to record.
         var deleted = await db.Webhooks.Where(w => w.Id == webhookId).ExecuteDeleteAsync(cancellationToken);
-        return deleted == 0 ? UnknownWebhook(webhookId) : Results.NoContent();
+        return deleted == 0 ? ApiProblems.Unknown("webhook", webhookId) : Results.NoContent();
     }
 
-    private static async Task<IResult> DeliveriesAsync(string id, HttpRequest request, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> DeliveriesAsync(
+        string id, [AsParameters] PageQuery paging, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var webhookId)) return MalformedId(id);
-        if (!TryPositive(request.Query, "page", 1, int.MaxValue, out var page))
-        {
-            return Invalid("page", "page must be a whole number from 1");
-        }
-        if (!TryPositive(request.Query, "page_size", 20, MaxPageSize, out var pageSize))
-        {
-            return Invalid("page_size", $"page_size must be a whole number between 1 and {MaxPageSize}");
-        }
+        if (!Guid.TryParse(id, out var webhookId)) return ApiProblems.MalformedId("webhook", id);
+        if (!paging.TryRead(out var page, out var pageSize, out var pageProblem)) return pageProblem;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Webhooks.AnyAsync(w => w.Id == webhookId, cancellationToken)) return UnknownWebhook(webhookId);
+        if (!await db.Webhooks.AnyAsync(w => w.Id == webhookId, cancellationToken)) return ApiProblems.Unknown("webhook", webhookId);
         var deliveries = db.WebhookDeliveries.AsNoTracking().Where(d => d.WebhookId == webhookId);
         var total = await deliveries.CountAsync(cancellationToken);
         var rows = await deliveries.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id)
-            .Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue)).Take(pageSize)
+            .Skip(PageQuery.Skip(page, pageSize)).Take(pageSize)
             .Include(d => d.Event).Include(d => d.AttemptLog).AsSplitQuery()
             .ToListAsync(cancellationToken);
         var items = rows.Select(d => new DeliveryView(
@@ -149,19 +142,4 @@ public static class WebhookEndpoints
 
     private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset at) => new(at.Ticks - at.Ticks % 10, at.Offset);
 
-    private static bool TryPositive(IQueryCollection query, string field, int fallback, int max, out int value)
-    {
-        value = fallback;
-        return !query.ContainsKey(field)
-            || (int.TryParse(query[field].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1 && value <= max);
-    }
-
-    private static IResult Invalid(string field, string message) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid webhook request");
-
-    private static IResult MalformedId(string id) =>
-        UploadEndpoints.Problem(StatusCodes.Status400BadRequest, "Malformed webhook id", $"'{(id.Length <= 64 ? id : id[..64] + "...")}' is not a webhook id (a GUID)");
-
-    private static IResult UnknownWebhook(Guid id) =>
-        UploadEndpoints.Problem(StatusCodes.Status404NotFound, "Unknown webhook", $"there is no webhook {id}");
 }

@@ -191,6 +191,26 @@ public sealed class GatewayTests(StackFixture stack) : IAsyncLifetime
         Assert.True(paths.TryGetProperty("/api/videos/{id}/clips", out _));
     }
 
+    /// <summary>A client generated from the document can send every option the endpoints read from the query string.</summary>
+    [Fact]
+    public async Task TheOpenApiDocumentDeclaresEveryQueryParameter()
+    {
+        using var openApi = JsonDocument.Parse(await _http.GetStringAsync("/openapi/v1.json"));
+        var paths = openApi.RootElement.GetProperty("paths");
+        string[] Query(string path, string method) =>
+            paths.GetProperty(path).GetProperty(method).TryGetProperty("parameters", out var parameters)
+                ? parameters.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!).Order().ToArray()
+                : [];
+
+        Assert.Equal(["clip_length", "frames", "name", "overlap", "question"], Query("/api/videos", "post"));
+        Assert.Equal(["page", "page_size"], Query("/api/videos", "get"));
+        Assert.Equal(["label", "limit", "min_confidence", "mode", "model_version", "q", "rerank", "uploaded_after", "uploaded_before", "video_id"],
+            Query("/api/search", "get"));
+        Assert.Equal(["limit"], Query("/api/videos/{id}/clips/{index}/similar", "get"));
+        Assert.Equal(["page", "page_size", "status", "video_id", "watchlist"], Query("/api/flags", "get"));
+        Assert.Equal(["page", "page_size"], Query("/api/webhooks/{id}/deliveries", "get"));
+    }
+
     [Fact]
     public void TheDefaultQuestionsAreTheWorldsQuestions() =>
         Assert.Equal(VideoCoca.World.WorldVocabulary.Questions, GatewayOptions.WorldQuestions);

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace VideoCoca.Gateway.Search;
+namespace VideoCoca.Contracts.Api;
 
 /// <summary>One clip found: where it is, what it shows, how well it matches (see <see cref="SearchResponse.Mode"/> for the score's meaning).</summary>
 public sealed record SearchItem(
