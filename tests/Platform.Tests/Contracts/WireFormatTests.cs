@@ -56,7 +56,7 @@ public sealed class WireFormatTests
         var json = JsonNode.Parse(JsonSerializer.Serialize(result, JsonSerializerOptions.Web))!.AsObject();
 
         Assert.Equal(
-            ["clip_id", "index", "start_seconds", "end_seconds", "caption", "labels", "answers", "model_version", "thumbnail_url"],
+            ["clip_id", "index", "start_seconds", "end_seconds", "caption", "labels", "answers", "model_version", "thumbnail_url", "state", "error"],
             json.Select(p => p.Key));
         Assert.Equal(["label", "confidence"], json["labels"]![0]!.AsObject().Select(p => p.Key));
         Assert.Equal(["question", "answer"], json["answers"]![0]!.AsObject().Select(p => p.Key));

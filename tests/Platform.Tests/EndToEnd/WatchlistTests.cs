@@ -1,17 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using MassTransit;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using VideoCoca.Checkpoints;
 using VideoCoca.Contracts.Api;
-using VideoCoca.Contracts.Queries;
 using VideoCoca.Inference;
-using VideoCoca.Messaging.Hosting;
 using VideoCoca.Platform.Tests.Infrastructure;
 using VideoCoca.World;
 using static TorchSharp.torch;
@@ -23,20 +16,26 @@ namespace VideoCoca.Platform.Tests.EndToEnd;
 /// (known from the rendered scenes), then flags a new upload's clips as they are written; each flag is announced in the
 /// outbox; flags are reviewed, filtered and paged; malformed lists and lists the model cannot embed are refused whole.
 /// </summary>
+/// <remarks>
+/// A database of its own (<see cref="PrivateStackFixture"/>): the catalogue pass covers every video in the database,
+/// and the other test classes' videos would otherwise be in its catalogue.
+/// </remarks>
 [Collection(StackCollection.Name)]
-public sealed class WatchlistTests(StackFixture stack)
+public sealed class WatchlistTests(PrivateStackFixture own) : IClassFixture<PrivateStackFixture>
 {
+    private StackFixture Stack => own.Stack;
+
     private const string LeftLabel = "moving left";
     private const string RedPhrase = "Red Square"; // any case: captions say "red square"
 
     [Fact(Timeout = 600_000)]
     public async Task AWatchlistFlagsExactlyTheMatchingClipsOfTheCatalogueAndOfNewUploadsOncePerClip()
     {
-        await using var platform = new RunningPlatform(stack, "watch");
+        await using var platform = new RunningPlatform(Stack, "watch");
         platform.StartSilo("silo");
         var worker = platform.StartWorker("worker");
         platform.StartGateway();
-        await using var model = new ModelStandIn(stack, Path.Combine(RepositoryPaths.Root, "models", "world-tiny"));
+        var model = new ModelTextTower(Path.Combine(RepositoryPaths.Root, "models", "world-tiny"));
         await platform.CheckAsync(async () =>
         {
             // Two catalogue videos with a clip moving left, a red square that does not move left, and a clip that meets
@@ -55,7 +54,6 @@ public sealed class WatchlistTests(StackFixture stack)
             foreach (var video in catalogue) catalogueIds.Add(await platform.UploadAsync(video.Path));
             RunningPlatform.AssertAllCompleted(await platform.WaitForFinishedAsync(catalogueIds, TimeSpan.FromMinutes(4)), catalogueIds.ToDictionary(id => id, _ => 4));
             var version = Assert.Single(await platform.ModelVersionsAsync());
-            await model.StartUnlessAWorkerAnswersAsync(platform, version);
 
             // A webhook subscribed to clip.flagged, made in SQL (its API is another part of the platform).
             var webhookId = Guid.NewGuid();
@@ -288,7 +286,7 @@ public sealed class WatchlistTests(StackFixture stack)
 
     private async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new NpgsqlConnection(stack.ConnectionString);
+        await using var connection = new NpgsqlConnection(Stack.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
@@ -302,59 +300,22 @@ public sealed class WatchlistTests(StackFixture stack)
 
     private async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new NpgsqlConnection(stack.ConnectionString);
+        await using var connection = new NpgsqlConnection(Stack.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>
-    /// The shipped model in this process: embeds the test's query the way the worker's text tower does, and answers
-    /// EmbedTexts on the version's model-query queue when no worker consumes it (the workers' own query consumer is
-    /// built apart from watchlists; once a worker answers, this stays out of the way).
-    /// </summary>
-    private sealed class ModelStandIn(StackFixture stack, string modelFolder) : IAsyncDisposable
+    /// <summary>The shipped model's text tower in this process: the test's query embedded as the worker embeds it, to know which clips it must flag.</summary>
+    private sealed class ModelTextTower(string modelFolder)
     {
         private readonly VideoCocaPredictor _predictor = new(ModelCheckpoint.Load(modelFolder));
-        private IHost? _host;
 
         public float[] Embed(string text)
         {
-            lock (_predictor)
-            {
-                using var scope = NewDisposeScope();
-                return _predictor.EmbedTexts([text]).cpu().data<float>().ToArray();
-            }
-        }
-
-        public async Task StartUnlessAWorkerAnswersAsync(RunningPlatform platform, string version)
-        {
-            var queue = ModelQueryQueues.For(version);
-            if ((await platform.QueueAsync(queue))?.Consumers > 0) return;
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["RabbitMq:Url"] = stack.RabbitMqUrl });
-            builder.Services.AddSingleton(this);
-            builder.Services.AddPlatformMessaging(builder.Configuration, bus => bus.AddConsumer<EmbedTextsStandIn>().Endpoint(e => e.Name = queue));
-            _host = builder.Build();
-            await _host.StartAsync();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_host is not null)
-            {
-                await _host.StopAsync();
-                _host.Dispose();
-                _host = null;
-            }
-        }
-
-        public sealed class EmbedTextsStandIn(ModelStandIn model) : IConsumer<EmbedTexts>
-        {
-            public Task Consume(ConsumeContext<EmbedTexts> context) =>
-                context.RespondAsync(new TextEmbeddings(context.Message.ModelVersion, context.Message.Texts.Select(model.Embed).ToList(), 1.0));
+            using var scope = NewDisposeScope();
+            return _predictor.EmbedTexts([text]).cpu().data<float>().ToArray();
         }
     }
 }

@@ -99,6 +99,20 @@ public sealed class StackFixture : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// A database and RabbitMQ virtual host of one test class's own, for checks that cover the whole catalogue (a
+/// watchlist's catalogue pass): the videos of the collection's other classes would otherwise be in it. Used as a class
+/// fixture inside the stack collection, so the class still runs alone.
+/// </summary>
+public sealed class PrivateStackFixture : IAsyncLifetime
+{
+    public StackFixture Stack { get; } = new();
+
+    public Task InitializeAsync() => Stack.InitializeAsync();
+
+    public Task DisposeAsync() => Stack.DisposeAsync();
+}
+
 /// <summary>Test classes in this collection share one <see cref="StackFixture"/> (one stack start, one database).</summary>
 [CollectionDefinition(Name)]
 public sealed class StackCollection : ICollectionFixture<StackFixture>
