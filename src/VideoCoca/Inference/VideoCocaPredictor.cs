@@ -88,7 +88,9 @@ public sealed class VideoCocaPredictor
     {
         ArgumentNullException.ThrowIfNull(labels);
         var actions = labels.Select(_labels.Find).ToList();
-        var others = labels.Where((_, i) => actions[i] is null).Select(l => l.Trim()).ToList();
+        var prompts = labels.Select(_labels.PromptsFor).ToList();
+        // A known action's vectors are the ones made at start-up; the other labels' prompts are embedded in one batch.
+        var others = Enumerable.Range(0, labels.Count).Where(i => actions[i] is null).SelectMany(i => prompts[i]).ToList();
         var otherVectors = new List<float[]>();
         if (others.Count > 0)
         {
@@ -101,12 +103,12 @@ public sealed class VideoCocaPredictor
         {
             if (actions[i] is { } action)
             {
-                embedded.Add(new LabelPromptEmbeddings(labels[i], action.Prompts, _actionPromptVectors[action]));
+                embedded.Add(new LabelPromptEmbeddings(labels[i], prompts[i], _actionPromptVectors[action]));
             }
             else
             {
-                embedded.Add(new LabelPromptEmbeddings(labels[i], [others[next]], [otherVectors[next]]));
-                next++;
+                embedded.Add(new LabelPromptEmbeddings(labels[i], prompts[i], otherVectors.GetRange(next, prompts[i].Count)));
+                next += prompts[i].Count;
             }
         }
         return embedded;
