@@ -17,6 +17,9 @@ public interface IModelQueries
 {
     Task<TextEmbeddings> EmbedTextsAsync(string modelVersion, IReadOnlyList<string> texts, CancellationToken cancellationToken);
 
+    /// <summary>Each label's prompt embeddings, scored by the rule of the labels stored at upload (<see cref="EmbedLabels"/>).</summary>
+    Task<LabelPrompts> EmbedLabelsAsync(string modelVersion, IReadOnlyList<string> labels, CancellationToken cancellationToken);
+
     Task<QuestionAnswers> AnswerAsync(string modelVersion, string question, IReadOnlyList<QueryClip> clips, CancellationToken cancellationToken);
 
     Task<TextScores> ScoreAsync(string modelVersion, string text, IReadOnlyList<QueryClip> clips, CancellationToken cancellationToken);
@@ -31,6 +34,9 @@ public sealed class ModelQueryClient(IClientFactory clients, IOptions<GatewayOpt
 {
     public Task<TextEmbeddings> EmbedTextsAsync(string modelVersion, IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
         RequestAsync<EmbedTexts, TextEmbeddings>(modelVersion, new EmbedTexts(modelVersion, texts), options.Value.ModelQueryTimeout, cancellationToken);
+
+    public Task<LabelPrompts> EmbedLabelsAsync(string modelVersion, IReadOnlyList<string> labels, CancellationToken cancellationToken) =>
+        RequestAsync<EmbedLabels, LabelPrompts>(modelVersion, new EmbedLabels(modelVersion, labels), options.Value.ModelQueryTimeout, cancellationToken);
 
     public Task<QuestionAnswers> AnswerAsync(string modelVersion, string question, IReadOnlyList<QueryClip> clips, CancellationToken cancellationToken) =>
         RequestAsync<AnswerQuestion, QuestionAnswers>(modelVersion, new AnswerQuestion(modelVersion, question, clips), options.Value.GenerationTimeout, cancellationToken);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using VideoCoca.Contracts.Api;
+using VideoCoca.Contracts.Queries;
 using VideoCoca.Gateway.Models;
 using VideoCoca.Gateway.Search;
 using VideoCoca.Persistence;
@@ -26,7 +27,7 @@ public static class QuestionEndpoints
             .Accepts<AskRequest>("application/json").Produces<AskResponse>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         videos.MapPost("/{id}/labels", LabelsAsync).WithName("ScoreVideoLabels")
-            .WithSummary("Scores every analysed clip of a video against the given labels, zero-shot (text embeddings against the stored clip embeddings).")
+            .WithSummary("Scores every analysed clip of a video against the given labels, zero-shot, as the labels stored at upload are scored: a label of the model's label set by its prompts, any other label by its own text (prompt embeddings against the stored clip embeddings, one softmax over all prompts).")
             .Accepts<LabelsRequest>("application/json").Produces<LabelsResponse>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
@@ -113,7 +114,9 @@ public static class QuestionEndpoints
         if (labels is null || labels.Count == 0) return ApiProblems.Invalid("labels", "labels must list at least one label");
         if (labels.Count > MaxLabels) return ApiProblems.Invalid("labels", $"labels must list at most {MaxLabels} labels");
         if (labels.Any(l => l.Length is 0 or > MaxLabelLength)) return ApiProblems.Invalid("labels", $"each label must be 1 to {MaxLabelLength} characters");
-        if (labels.Distinct(StringComparer.Ordinal).Count() != labels.Count) return ApiProblems.Invalid("labels", "labels must not repeat");
+        // Case is ignored in matching a model's own labels (and the word tokenizers ignore it too), so "Moving left" and
+        // "moving left" would be one label asked twice, splitting its confidence between them.
+        if (labels.Distinct(StringComparer.OrdinalIgnoreCase).Count() != labels.Count) return ApiProblems.Invalid("labels", "labels must not repeat (ignoring case)");
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken)) return ApiProblems.UnknownVideo(videoId);
@@ -122,21 +125,29 @@ public static class QuestionEndpoints
         {
             return ApiProblems.NotAnalysed($"video {videoId} has no analysed clip yet");
         }
-        Contracts.Queries.TextEmbeddings embedded;
+        LabelPrompts embedded;
         try
         {
-            embedded = await models.EmbedTextsAsync(version.Name, labels, cancellationToken);
+            embedded = await models.EmbedLabelsAsync(version.Name, labels, cancellationToken);
         }
         catch (ModelUnavailableException e)
         {
             return ApiProblems.ModelUnavailable(e);
         }
-        var cosines = await CosinesAsync(db, videoId, version.Id, embedded.Vectors.Select(v => ClipSearch.VectorText(v)).ToArray(), cancellationToken);
+        if (embedded.Labels.Count != labels.Count || embedded.Labels.Any(l => l.Vectors.Count == 0))
+        {
+            throw new InvalidOperationException($"model version {version.Name} answered {embedded.Labels.Count} prompt sets for {labels.Count} labels");
+        }
+        // Every prompt of every label, flattened; promptLabel maps a prompt's position back to its label.
+        var prompts = embedded.Labels.SelectMany(l => l.Vectors).Select(v => ClipSearch.VectorText(v)).ToArray();
+        var promptLabel = embedded.Labels.SelectMany((l, label) => l.Vectors.Select(_ => label)).ToArray();
+        var cosines = await CosinesAsync(db, videoId, version.Id, prompts, cancellationToken);
         var clips = cosines.GroupBy(c => (c.Index, c.Start, c.End)).OrderBy(g => g.Key.Index).Select(g =>
         {
-            var ordered = g.OrderBy(c => c.Label).ToList();
-            var confidences = ZeroShot.Softmax(ordered.Select(c => c.Cosine).ToArray(), embedded.LogitScale);
-            var scores = ordered.Select((c, i) => new LabelConfidence(labels[c.Label], confidences[i]))
+            var byLabel = g.GroupBy(c => promptLabel[c.Prompt]).OrderBy(l => l.Key)
+                .Select(l => (IReadOnlyList<double>)l.OrderBy(c => c.Prompt).Select(c => c.Cosine).ToList()).ToList();
+            var confidences = ZeroShot.PromptEnsembles(byLabel, embedded.LogitScale);
+            var scores = labels.Select((label, i) => new LabelConfidence(label, confidences[i]))
                 .OrderByDescending(s => s.Confidence).ToList();
             return new ClipLabelScores(g.Key.Index, g.Key.Start, g.Key.End, scores);
         }).ToList();
@@ -184,10 +195,10 @@ public static class QuestionEndpoints
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private sealed record ClipCosine(int Index, double Start, double End, int Label, double Cosine);
+    private sealed record ClipCosine(int Index, double Start, double End, int Prompt, double Cosine);
 
-    /// <summary>Every analysed clip's cosine similarity to every label's embedding, computed where the clip embeddings are.</summary>
-    private static async Task<List<ClipCosine>> CosinesAsync(ResultsDbContext db, Guid videoId, int versionId, string[] labelVectors, CancellationToken cancellationToken)
+    /// <summary>Every analysed clip's cosine similarity to every prompt's embedding, computed where the clip embeddings are.</summary>
+    private static async Task<List<ClipCosine>> CosinesAsync(ResultsDbContext db, Guid videoId, int versionId, string[] promptVectors, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
@@ -196,12 +207,12 @@ public static class QuestionEndpoints
             command.CommandText = """
                 SELECT c.index, c.start_seconds, c.end_seconds, (l.ord - 1)::int, (1 - (r.embedding <=> l.vec::vector))::float8
                 FROM clips c JOIN clip_results r ON r.clip_id = c.id AND r.model_version_id = @version
-                CROSS JOIN unnest(@labels::text[]) WITH ORDINALITY AS l(vec, ord)
+                CROSS JOIN unnest(@prompts::text[]) WITH ORDINALITY AS l(vec, ord)
                 WHERE c.video_id = @video
                 ORDER BY c.index, l.ord
                 """;
             command.Parameters.AddWithValue("version", versionId);
-            command.Parameters.AddWithValue("labels", labelVectors);
+            command.Parameters.AddWithValue("prompts", promptVectors);
             command.Parameters.AddWithValue("video", videoId);
             var rows = new List<ClipCosine>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -215,19 +226,5 @@ public static class QuestionEndpoints
         {
             await db.Database.CloseConnectionAsync();
         }
-    }
-}
-
-/// <summary>The model's zero-shot probabilities: softmax over the labels of the logit scale times each cosine similarity.</summary>
-public static class ZeroShot
-{
-    public static double[] Softmax(IReadOnlyList<double> cosines, double logitScale)
-    {
-        if (cosines.Count == 0) return [];
-        var logits = cosines.Select(c => logitScale * c).ToArray();
-        var max = logits.Max();
-        var exps = logits.Select(l => Math.Exp(l - max)).ToArray();
-        var sum = exps.Sum();
-        return exps.Select(e => e / sum).ToArray();
     }
 }

@@ -36,6 +36,24 @@ public sealed class EmbedTextsConsumer(ModelRuntime runtime) : IConsumer<EmbedTe
 }
 
 /// <summary>
+/// Embeds the prompts of labels asked for after upload (<see cref="Inference.VideoCocaPredictor.EmbedLabels"/>): a
+/// known action's prompts come from the embeddings made at start-up, any other label's text from the text tower. Like
+/// <see cref="EmbedTextsConsumer"/> it does not take <see cref="ModelRuntime.Gate"/>, for the same reasons.
+/// </summary>
+[ExcludeFromConfigureEndpoints]
+public sealed class EmbedLabelsConsumer(ModelRuntime runtime) : IConsumer<EmbedLabels>
+{
+    public async Task Consume(ConsumeContext<EmbedLabels> context)
+    {
+        var request = context.Message;
+        ModelQueryChecks.EnsureVersion(runtime, request.ModelVersion);
+        var embedded = runtime.Predictor.EmbedLabels(request.Labels);
+        await context.RespondAsync(new LabelPrompts(runtime.VersionName,
+            embedded.Select(l => new LabelPromptVectors(l.Label, l.Vectors)).ToList(), runtime.Predictor.LogitScale));
+    }
+}
+
+/// <summary>
 /// Answers one question about each clip of a request with the decoder's question-conditioned generation, as at upload.
 /// It takes <see cref="ModelRuntime.Gate"/> (the decoder's generation is the heavy part of a clip batch, and its step
 /// weights are shared), but its messages are on the version's query queue, so they never wait behind queued clips:

@@ -14,7 +14,7 @@ namespace VideoCoca.GpuWorkers.Queries;
 public static class ModelQueryEndpoint
 {
     /// <summary>
-    /// Requests in flight at once: text embeddings run side by side (they take no gate), answers and scores queue on the
+    /// Requests in flight at once: text and label embeddings run side by side (they take no gate), answers and scores queue on the
     /// model's gate in the worker rather than in the broker, where a stopping worker hands them back.
     /// </summary>
     public const int ConcurrentMessageLimit = 8;
@@ -22,6 +22,7 @@ public static class ModelQueryEndpoint
     public static void AddModelQueryConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<EmbedTextsConsumer>();
+        bus.AddConsumer<EmbedLabelsConsumer>();
         bus.AddConsumer<AnswerQuestionConsumer>();
         bus.AddConsumer<ScoreTextConsumer>();
     }
@@ -34,6 +35,7 @@ public static class ModelQueryEndpoint
             endpoint.ConcurrentMessageLimit = ConcurrentMessageLimit;
             endpoint.PrefetchCount = ConcurrentMessageLimit;
             endpoint.ConfigureConsumer<EmbedTextsConsumer>(context);
+            endpoint.ConfigureConsumer<EmbedLabelsConsumer>(context);
             endpoint.ConfigureConsumer<AnswerQuestionConsumer>(context);
             endpoint.ConfigureConsumer<ScoreTextConsumer>(context);
         });

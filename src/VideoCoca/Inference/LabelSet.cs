@@ -4,7 +4,7 @@ using VideoCoca.World;
 
 namespace VideoCoca.Inference;
 
-/// <summary>An action label and the prompts whose averaged text embedding stands for it.</summary>
+/// <summary>An action label and the prompts (whole captions) whose probability mass is its confidence.</summary>
 public sealed record ActionLabel(
     [property: JsonPropertyName("label")] string Label,
     [property: JsonPropertyName("prompts")] IReadOnlyList<string> Prompts);
@@ -20,6 +20,20 @@ public sealed record LabelSet(
     public static LabelSet World() => new(
         WorldVocabulary.ActionPrompts().Select(a => new ActionLabel(a.Label, a.Prompts)).ToList(),
         WorldVocabulary.Questions);
+
+    /// <summary>The action whose label is <paramref name="label"/> (ignoring case and surrounding spaces), or null.</summary>
+    public ActionLabel? Find(string label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        var wanted = label.Trim();
+        return Actions.FirstOrDefault(a => string.Equals(a.Label, wanted, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// The prompts a label is scored by: a known action's own prompts, and for any other label its text alone, so that
+    /// a label asked for later is scored by the same rule as the labels stored at upload.
+    /// </summary>
+    public IReadOnlyList<string> PromptsFor(string label) => Find(label)?.Prompts ?? [label.Trim()];
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

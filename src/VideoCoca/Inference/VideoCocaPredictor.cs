@@ -10,6 +10,9 @@ public sealed record LabelScore(string Label, float Confidence);
 
 public sealed record QuestionAnswer(string Question, string Answer);
 
+/// <summary>A label's prompts (<see cref="LabelSet.PromptsFor"/>) and their L2-normalised text embeddings, in the same order.</summary>
+public sealed record LabelPromptEmbeddings(string Label, IReadOnlyList<string> Prompts, IReadOnlyList<float[]> Vectors);
+
 /// <summary>Everything the model says about one clip.</summary>
 public sealed record ClipPrediction(string Caption, IReadOnlyList<LabelScore> Labels, IReadOnlyList<QuestionAnswer> Answers, float[] Embedding);
 
@@ -23,6 +26,7 @@ public sealed class VideoCocaPredictor
     private readonly GenerationOptions? _captionOptions;
     private readonly Tensor _promptEmbeddings;
     private readonly Tensor _promptToLabel;
+    private readonly Dictionary<ActionLabel, IReadOnlyList<float[]>> _actionPromptVectors = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="captionOptions">How captions are generated; null: greedy, up to the model's context.</param>
     public VideoCocaPredictor(LoadedModel loaded, GenerationOptions? captionOptions = null)
@@ -48,6 +52,15 @@ public sealed class VideoCocaPredictor
             foreach (var _ in _labels.Actions[label].Prompts) membership[row++, label] = 1;
         }
         _promptToLabel = tensor(membership).MoveToOuterDisposeScope();
+        // The same vectors on the CPU, for labels asked for after upload: scored from these, a known action gets exactly
+        // the confidence Predict stored for it.
+        var vectors = Rows(_promptEmbeddings);
+        row = 0;
+        foreach (var action in _labels.Actions)
+        {
+            _actionPromptVectors[action] = vectors.GetRange(row, action.Prompts.Count);
+            row += action.Prompts.Count;
+        }
     }
 
     public VideoCocaModel Model => _model;
@@ -63,6 +76,49 @@ public sealed class VideoCocaPredictor
         for (var r = 0; r < rows.Count; r++)
         for (var c = 0; c < context; c++) ids[r, c] = rows[r][c];
         return F.normalize(_model.EncodeText(tensor(ids)).Pooled, dim: -1);
+    }
+
+    /// <summary>
+    /// Each label's prompt embeddings, for scoring labels zero-shot after upload by the rule <see cref="Predict"/> scores
+    /// the model's own labels with: a label of the label set by its prompts (the vectors Predict uses), any other label
+    /// by its own text as its one prompt. A label's confidence is then the probability mass of its prompts under one
+    /// softmax (scale x cosine, <see cref="LogitScale"/>) over the prompts of all labels asked together.
+    /// </summary>
+    public IReadOnlyList<LabelPromptEmbeddings> EmbedLabels(IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var actions = labels.Select(_labels.Find).ToList();
+        var prompts = labels.Select(_labels.PromptsFor).ToList();
+        // A known action's vectors are the ones made at start-up; the other labels' prompts are embedded in one batch.
+        var others = Enumerable.Range(0, labels.Count).Where(i => actions[i] is null).SelectMany(i => prompts[i]).ToList();
+        var otherVectors = new List<float[]>();
+        if (others.Count > 0)
+        {
+            using var scope = NewDisposeScope();
+            otherVectors = Rows(EmbedTexts(others));
+        }
+        var embedded = new List<LabelPromptEmbeddings>(labels.Count);
+        var next = 0;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            if (actions[i] is { } action)
+            {
+                embedded.Add(new LabelPromptEmbeddings(labels[i], prompts[i], _actionPromptVectors[action]));
+            }
+            else
+            {
+                embedded.Add(new LabelPromptEmbeddings(labels[i], prompts[i], otherVectors.GetRange(next, prompts[i].Count)));
+                next += prompts[i].Count;
+            }
+        }
+        return embedded;
+    }
+
+    private static List<float[]> Rows(Tensor matrix)
+    {
+        var values = matrix.cpu().data<float>().ToArray();
+        var width = (int)matrix.shape[1];
+        return Enumerable.Range(0, (int)matrix.shape[0]).Select(r => values.AsSpan(r * width, width).ToArray()).ToList();
     }
 
     /// <param name="frames">[B, T, 3, H, W] normalised.</param>

@@ -105,8 +105,35 @@ public sealed class SearchAndAskTests(StackFixture stack)
                 Assert.Contains((a, 2), items.Take(2).Select(i => (i.Video, i.Index)));
             }
 
-            // Labels at request time: each clip's own caption is its best label. (The shipped model's text tower knows
-            // whole captions only; bare action names are no fair test of it, see QueryPredictionTests.)
+            // Labels at request time, the world's bare action names: scored by the model's prompts for them, as at
+            // upload, so each clip's true action comes first with the very confidences stored for the clip.
+            foreach (var (video, id) in catalogue.Zip(ids))
+            {
+                using var labels = await platform.PostJsonAsync($"/api/videos/{id}/labels", new { labels = Actions }, HttpStatusCode.OK);
+                Assert.Equal(Actions, labels.RootElement.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+                var clips = labels.RootElement.GetProperty("clips");
+                var listed = await platform.GetClipsAsync(id);
+                Assert.Equal(video.Scenes.Count, clips.GetArrayLength());
+                for (var i = 0; i < video.Scenes.Count; i++)
+                {
+                    Assert.Equal(i, clips[i].GetProperty("clip_index").GetInt32());
+                    var scores = clips[i].GetProperty("scores").EnumerateArray()
+                        .ToDictionary(s => s.GetProperty("label").GetString()!, s => s.GetProperty("confidence").GetDouble());
+                    Assert.Equal(Actions.Order(), scores.Keys.Order());
+                    Assert.Equal(video.Scenes[i].Action, clips[i].GetProperty("scores")[0].GetProperty("label").GetString());
+                    Assert.Equal(1.0, scores.Values.Sum(), 6);
+                    var atUpload = listed.Single(c => c.Index == i).Labels;
+                    Assert.NotEmpty(atUpload);
+                    foreach (var label in atUpload)
+                    {
+                        Assert.True(Math.Abs(label.Confidence - scores[label.Label]) < 1e-3,
+                            $"video {id} clip {i} ({video.Scenes[i].Caption}): {label.Label} stored {label.Confidence:F5}, asked {scores[label.Label]:F5}");
+                    }
+                }
+            }
+
+            // Labels the model does not know, whole captions here: each scored by its own text, each clip's own caption
+            // first. (The shipped text tower learnt whole captions, so these are a fair test of it.)
             var captionLabels = catalogue.SelectMany(v => v.Scenes).Select(s => s.Caption).Distinct().ToArray();
             foreach (var (video, id) in catalogue.Zip(ids))
             {
@@ -379,6 +406,7 @@ internal static class SearchPlatformExtensions
             ($"/api/videos/{analysedVideo}/questions", new { question = "what color is the square?", clip_indexes = new[] { 99 } }, HttpStatusCode.NotFound, null),
             ($"/api/videos/{analysedVideo}/labels", new { labels = Array.Empty<string>() }, HttpStatusCode.BadRequest, "labels"),
             ($"/api/videos/{analysedVideo}/labels", new { labels = new[] { "moving left", "moving left" } }, HttpStatusCode.BadRequest, "labels"),
+            ($"/api/videos/{analysedVideo}/labels", new { labels = new[] { "moving left", "Moving Left" } }, HttpStatusCode.BadRequest, "labels"),
             ($"/api/videos/{unknown}/labels", new { labels = new[] { "moving left" } }, HttpStatusCode.NotFound, null),
         };
         foreach (var (url, body, status, field) in badPosts)

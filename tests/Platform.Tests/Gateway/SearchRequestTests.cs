@@ -1,4 +1,4 @@
-using VideoCoca.Gateway.Questions;
+using VideoCoca.Contracts.Queries;
 using VideoCoca.Gateway.Search;
 
 namespace VideoCoca.Platform.Tests.Gateway;
@@ -68,6 +68,19 @@ public sealed class SearchRequestTests
         var confidences = ZeroShot.Softmax([0.5, 0.4, -0.1], 100);
         Assert.Equal(1.0, confidences.Sum(), 12);
         Assert.Equal(1 / (1 + Math.Exp(-10) + Math.Exp(-60)), confidences[0], 12);
+    }
+
+    [Fact]
+    public void A_labels_confidence_is_its_prompts_mass_under_one_softmax_over_every_prompt()
+    {
+        // Label 0 has two prompts, label 1 one: the softmax runs over all three, and label 0 takes both shares.
+        var confidences = ZeroShot.PromptEnsembles([[0.5, 0.4], [0.45]], 100);
+        var prompts = ZeroShot.Softmax([0.5, 0.4, 0.45], 100);
+        Assert.Equal(prompts[0] + prompts[1], confidences[0], 12);
+        Assert.Equal(prompts[2], confidences[1], 12);
+        // Not a softmax over each label's best or mean cosine: that would give label 1 (mean 0.45 = 0.45) half.
+        Assert.NotEqual(0.5, confidences[1], 3);
+        Assert.Throws<ArgumentException>(() => ZeroShot.PromptEnsembles([[0.5], []], 100));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using VideoCoca.Checkpoints;
+using VideoCoca.Contracts.Queries;
 using VideoCoca.Inference;
 using VideoCoca.Preprocessing;
 using VideoCoca.World;
@@ -99,10 +100,9 @@ public sealed class QueryPredictionTests
     }
 
     /// <summary>
-    /// What POST /api/videos/{id}/labels does: label texts embedded as given, cosine with the clip embeddings. The
-    /// shipped model's text tower learnt whole captions only: given those as labels, each clip's own is its best. (Bare
-    /// action names such as "moving left", or captions without size and colour, land nowhere in particular for it; the
-    /// labels stored at upload use each action's ensemble of full-caption prompts instead.)
+    /// Labels the model's label set does not know are embedded as given. The shipped model's text tower learnt whole
+    /// captions only: given those as labels, each clip's own is its best. (Bare action names such as "moving left",
+    /// embedded alone, land nowhere in particular for it; that is why a known action is scored by its prompts.)
     /// </summary>
     [Fact]
     public void Whole_captions_as_labels_pick_each_clips_own_caption_zero_shot()
@@ -117,6 +117,80 @@ public sealed class QueryPredictionTests
         using var embeddings = stack(clips.Select(e => tensor(e)).ToArray());
         var best = embeddings.matmul(embedded.t()).argmax(1).data<long>().ToArray();
         Assert.Equal(labels, best.Select(b => labels[(int)b]));
+    }
+
+    /// <summary>
+    /// What POST /api/videos/{id}/labels does since it scores labels by their prompts: a clip's stored embedding
+    /// against every prompt of every label asked (cosines as pgvector takes them), one softmax, each label's mass.
+    /// </summary>
+    private static double[] ScoreAtRequestTime(float[] clip, IReadOnlyList<LabelPromptEmbeddings> labels, double logitScale) =>
+        ZeroShot.PromptEnsembles(labels.Select(l => (IReadOnlyList<double>)l.Vectors.Select(v => Cosine(clip, v)).ToList()).ToList(), logitScale);
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++) (dot, na, nb) = (dot + a[i] * b[i], na + a[i] * a[i], nb + b[i] * b[i]);
+        return dot / Math.Sqrt(na * nb);
+    }
+
+    [Fact]
+    public void The_models_own_labels_asked_after_upload_score_as_the_labels_stored_at_upload()
+    {
+        var loaded = Shipped.Value;
+        var predictor = new VideoCocaPredictor(loaded);
+        var scenes = Scenes();
+        using var frames = Frames(loaded, scenes);
+        var actions = loaded.Labels.Actions.Select(a => a.Label).ToList();
+        var stored = predictor.Predict(frames, topLabels: actions.Count);
+        // Bare action names, in another order and case than the label set's: matched to its actions, scored by their prompts.
+        var asked = actions.AsEnumerable().Reverse().Select(a => a.ToUpperInvariant()).ToList();
+        var embedded = predictor.EmbedLabels(asked);
+        Assert.Equal(asked, embedded.Select(l => l.Label));
+        for (var i = 0; i < asked.Count; i++)
+        {
+            Assert.Equal(loaded.Labels.Find(asked[i])!.Prompts, embedded[i].Prompts);
+            Assert.True(embedded[i].Prompts.Count > 1, $"{asked[i]} has {embedded[i].Prompts.Count} prompt(s)");
+        }
+        for (var clip = 0; clip < scenes.Count; clip++)
+        {
+            var confidences = ScoreAtRequestTime(stored[clip].Embedding, embedded, predictor.LogitScale);
+            var best = asked[Array.IndexOf(confidences, confidences.Max())];
+            Assert.Equal(WorldVocabulary.Action(scenes[clip].Motion), best, StringComparer.OrdinalIgnoreCase);
+            foreach (var label in stored[clip].Labels)
+            {
+                var atRequest = confidences[asked.FindIndex(a => string.Equals(a, label.Label, StringComparison.OrdinalIgnoreCase))];
+                Assert.True(Math.Abs(label.Confidence - atRequest) < 1e-4,
+                    $"clip {clip} ({scenes[clip].Caption}): {label.Label} stored {label.Confidence:F6}, asked {atRequest:F6}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_label_the_model_does_not_know_is_its_own_one_prompt()
+    {
+        var loaded = Shipped.Value;
+        var predictor = new VideoCocaPredictor(loaded);
+        var scenes = Scenes();
+        var captions = scenes.Select(s => s.Caption).ToList();
+        var embedded = predictor.EmbedLabels([" " + captions[0] + " ", .. captions.Skip(1)]);
+        using var direct = predictor.EmbedTexts(captions);
+        var rows = direct.data<float>().ToArray();
+        var width = (int)direct.shape[1];
+        for (var i = 0; i < captions.Count; i++)
+        {
+            Assert.Equal([captions[i]], embedded[i].Prompts);
+            var vector = Assert.Single(embedded[i].Vectors);
+            Assert.Equal(rows.AsSpan(i * width, width).ToArray(), vector, (x, y) => Math.Abs(x - y) < 1e-5f);
+        }
+        // Scored like the labels stored at upload (one prompt each, so a plain softmax): each clip's own caption first.
+        using var frames = Frames(loaded, scenes);
+        var clips = predictor.Predict(frames);
+        for (var clip = 0; clip < scenes.Count; clip++)
+        {
+            var confidences = ScoreAtRequestTime(clips[clip].Embedding, embedded, predictor.LogitScale);
+            Assert.Equal(clip, Array.IndexOf(confidences, confidences.Max()));
+            Assert.Equal(1.0, confidences.Sum(), 9);
+        }
     }
 
     [Fact]
