@@ -8,13 +8,13 @@ namespace VideoCoca.Platform.Tests.EndToEnd;
 /// replaced after a model update) wait in the workers' queue on a broker that has never seen a worker.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class LateWorkerTests(StackFixture stack)
+public sealed class LateWorkerTests(PrivateStackFixture own) : IClassFixture<PrivateStackFixture>
 {
     [Fact(Timeout = 300_000)]
     public async Task ClipsQueuedWhileNoWorkerIsUpWaitForOneAndAreAnalysedOnce()
     {
-        // A virtual host of its own: no worker has ever declared its queue there.
-        await using var platform = new RunningPlatform(stack, "late-worker");
+        // A virtual host of its own: no worker has ever declared its queue there, and no other class left clips in it.
+        await using var platform = new RunningPlatform(own.Stack, "late-worker");
         platform.StartSilo("silo");
         platform.StartGateway();
         await platform.CheckAsync(async () =>

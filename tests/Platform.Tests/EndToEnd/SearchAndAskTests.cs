@@ -197,50 +197,7 @@ public sealed class SearchAndAskTests(StackFixture stack)
         });
     }
 
-    [Fact(Timeout = 300_000)]
-    public async Task WithoutAWorkerAQueryGets503WithinSecondsAndAVideoNotYetAnalysedGets409()
-    {
-        await using var platform = new RunningPlatform(stack, "no-worker");
-        platform.StartSilo("silo");
-        platform.StartGateway();
-        await platform.CheckAsync(async () =>
-        {
-            var video = await WorldVideo.RenderAsync(Path.Combine(platform.Folder, "pending.mp4"), 5, scenes: 2);
-            await platform.WaitUntilReadyAsync();
-            // A version whose worker is not running (none runs here): its queries have nobody to answer them.
-            var version = $"absent-{Guid.NewGuid():N}"[..20];
-            await stack.RegisterModelVersionAsync(version);
-            await AssertUnavailableQuicklyAsync(platform, () => platform.Http.GetAsync($"/api/search?q=red%20square&model_version={version}"));
-            using (var response = await platform.Http.GetAsync("/api/search?q=red&model_version=no-such-version"))
-            {
-                await AssertProblemAsync(response, HttpStatusCode.BadRequest, "model_version");
-            }
-
-            var id = await platform.UploadAsync(video.Path);
-            // Split into clips (queued for a worker that never comes), none analysed.
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            while (await platform.ClipRowCountAsync(id) < 2 && DateTime.UtcNow < deadline) await Task.Delay(250);
-            Assert.Equal(2, await platform.ClipRowCountAsync(id));
-            using (var response = await platform.Http.PostAsJsonAsync($"/api/videos/{id}/questions", new { question = "what color is the square?" }))
-            {
-                await AssertProblemAsync(response, HttpStatusCode.Conflict, null);
-            }
-            using (var response = await platform.Http.PostAsJsonAsync($"/api/videos/{id}/questions", new { question = "what color is the square?", clip_indexes = new[] { 1 } }))
-            {
-                await AssertProblemAsync(response, HttpStatusCode.Conflict, null);
-            }
-            using (var response = await platform.Http.PostAsJsonAsync($"/api/videos/{id}/labels", new { labels = Actions }))
-            {
-                await AssertProblemAsync(response, HttpStatusCode.Conflict, null);
-            }
-            using (var response = await platform.Http.GetAsync($"/api/videos/{id}/clips/0/similar"))
-            {
-                await AssertProblemAsync(response, HttpStatusCode.Conflict, null);
-            }
-        });
-    }
-
-    private static async Task AssertUnavailableQuicklyAsync(RunningPlatform platform, Func<Task<HttpResponseMessage>> send)
+    internal static async Task AssertUnavailableQuicklyAsync(RunningPlatform platform, Func<Task<HttpResponseMessage>> send)
     {
         var clock = Stopwatch.StartNew();
         using var response = await send();

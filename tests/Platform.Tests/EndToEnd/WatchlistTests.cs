@@ -176,7 +176,6 @@ public sealed class WatchlistTests(PrivateStackFixture own) : IClassFixture<Priv
             Assert.Equal(1L, await CountAsync("SELECT count(*) FROM watchlists"));
 
             // No worker to embed a query rule: 503 within a few seconds, nothing stored.
-            await model.DisposeAsync();
             await worker.DisposeAsync();
             var started = DateTime.UtcNow;
             var refused = await PostJsonAsync(platform, "/api/watchlists", new { name = "needs the model", rules = new object[] { new { kind = "query", query = "a red square" } } });
