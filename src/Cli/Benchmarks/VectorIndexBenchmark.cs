@@ -140,6 +140,9 @@ public sealed class VectorIndexBenchmark(string adminConnectionString, VectorInd
     {
         var label = ef is { } value ? $"HNSW, ef_search {value}" : "exact (sequential scan)";
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // A pooled connection keeps its prepared statements, and a prepared statement keeps the plan it was made with
+        // whatever the settings say now: the "exact" run would reuse the index plan of the run before it.
+        connection.UnprepareAll();
         var session = ef is { } e
             ? string.Create(CultureInfo.InvariantCulture, $"SET hnsw.ef_search = {e}; SET enable_seqscan = off")
             : "SET enable_indexscan = off; SET enable_bitmapscan = off; SET max_parallel_workers_per_gather = 1";
