@@ -10,7 +10,7 @@ namespace VideoCoca.Cli.Benchmarks;
 /// <summary>What one run of the vector-index bench measures.</summary>
 public sealed record VectorIndexSettings(
     int Clips, int Dimension, int Queries, string Distribution, int Clusters, int M, int EfConstruction,
-    IReadOnlyList<int> EfSearch, int Seed, bool Keep);
+    IReadOnlyList<int> EfSearch, int Seed, bool Keep, int ExactQueries);
 
 /// <summary>One ef_search setting: recall@10 against exact search and the latency of a query.</summary>
 public sealed record VectorQueryResult(string Method, int? EfSearch, double RecallAt10, double P50Ms, double P95Ms);
@@ -28,7 +28,6 @@ public sealed record VectorIndexReport(
 public sealed class VectorIndexBenchmark(string adminConnectionString, VectorIndexSettings settings)
 {
     private const int TopK = 10;
-    private const int ExactQueries = 20;
 
     public async Task<VectorIndexReport> RunAsync(Action<string, double, double> progress, CancellationToken cancellationToken)
     {
@@ -99,7 +98,7 @@ public sealed class VectorIndexBenchmark(string adminConnectionString, VectorInd
         {
             results.Add(await MeasureAsync(dataSource, queries, truth, ef, progress, cancellationToken));
         }
-        results.Add(await MeasureAsync(dataSource, queries.Take(ExactQueries).ToList(), truth, null, progress, cancellationToken));
+        results.Add(await MeasureAsync(dataSource, queries.Take(settings.ExactQueries).ToList(), truth, null, progress, cancellationToken));
         return new VectorIndexReport(settings, loadSeconds, buildSeconds, indexBytes, results);
     }
 
