@@ -3,6 +3,7 @@ using System.Globalization;
 using VideoCoca.Cli.Benchmarks;
 using VideoCoca.Cli.Console;
 using VideoCoca.Cli.Platform;
+using VideoCoca.Persistence.Search;
 using VideoCoca.World;
 
 namespace VideoCoca.Cli.Commands;
@@ -28,8 +29,8 @@ public static class SearchBenchCommand
         var distribution = new Option<string>("--distribution") { Description = "clustered (around random centres, as real embeddings) or uniform (on the sphere, the hardest case)", DefaultValueFactory = _ => "clustered" };
         distribution.AcceptOnlyFromAmong("clustered", "uniform");
         var clusters = new Option<int>("--clusters") { Description = "centres of the clustered distribution", DefaultValueFactory = _ => 1000 };
-        var m = new Option<int>("--m") { Description = "HNSW links per node (pgvector's default 16)", DefaultValueFactory = _ => 16 };
-        var efConstruction = new Option<int>("--ef-construction") { Description = "HNSW build candidate list (pgvector's default 64)", DefaultValueFactory = _ => 64 };
+        var m = new Option<int>("--m") { Description = "HNSW links per node (the platform's, VectorIndexes.Links; pgvector's default is 16)", DefaultValueFactory = _ => VectorIndexes.Links };
+        var efConstruction = new Option<int>("--ef-construction") { Description = "HNSW build candidate list (the platform's, VectorIndexes.BuildCandidates; pgvector's default is 64)", DefaultValueFactory = _ => VectorIndexes.BuildCandidates };
         var efSearch = new Option<string>("--ef-search") { Description = "comma-separated hnsw.ef_search values to measure", DefaultValueFactory = _ => "40,100,200" };
         var seed = new Option<int>("--seed") { Description = "seed of the vectors", DefaultValueFactory = _ => 1 };
         var keep = new Option<bool>("--keep") { Description = "keep the scratch database" };
