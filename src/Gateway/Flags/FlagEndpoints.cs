@@ -164,7 +164,7 @@ public static class FlagEndpoints
         StartSeconds = row.StartSeconds,
         EndSeconds = row.EndSeconds,
         Caption = row.Caption,
-        ThumbnailUrl = row.HasThumbnail ? $"/api/videos/{row.Flag.VideoId}/clips/{row.ClipIndex}/thumbnail" : null,
+        ThumbnailUrl = ApiLinks.Thumbnail(row.Flag.VideoId, row.ClipIndex, row.HasThumbnail),
         ModelVersion = row.ModelVersion,
         Reason = row.Flag.Reason,
         Score = row.Flag.Score,

@@ -37,11 +37,15 @@ public static class ApiProblems
     public static IResult ModelUnavailable(Exception e) =>
         Problem(StatusCodes.Status503ServiceUnavailable, "Model unavailable", e.Message);
 
-    /// <summary>Thumbnails are served by the video endpoints.</summary>
-    public static string? ThumbnailUrl(Guid videoId, int index, string? thumbnailPath) =>
-        thumbnailPath is null ? null : $"/api/videos/{videoId}/clips/{index}/thumbnail";
-
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
+}
+
+/// <summary>Addresses of the API's resources, as responses link to them.</summary>
+public static class ApiLinks
+{
+    /// <summary>A clip's thumbnail (served by the video endpoints); null when the clip has none.</summary>
+    public static string? Thumbnail(Guid videoId, int index, bool hasThumbnail) =>
+        hasThumbnail ? $"/api/videos/{videoId}/clips/{index}/thumbnail" : null;
 }
 
 /// <summary>

@@ -130,7 +130,7 @@ public static class SearchEndpoints
         new(clip.ClipId, new ClipFrames(clip.FramesPath!, FrameElementType.UInt8, clip.FramesPerClip, 0, 0));
 
     private static SearchItem Item(FoundClip clip, double score) =>
-        new(clip.VideoId, clip.Index, clip.StartSeconds, clip.EndSeconds, clip.Caption, score, ApiProblems.ThumbnailUrl(clip.VideoId, clip.Index, clip.ThumbnailPath));
+        new(clip.VideoId, clip.Index, clip.StartSeconds, clip.EndSeconds, clip.Caption, score, ApiLinks.Thumbnail(clip.VideoId, clip.Index, clip.ThumbnailPath is not null));
 
     private static string Name(SearchMode mode) => mode.ToString().ToLowerInvariant();
 }

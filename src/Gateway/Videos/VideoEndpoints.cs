@@ -79,7 +79,7 @@ public static class VideoEndpoints
         var list = new List<ClipResultDto>();
         foreach (var clip in clips)
         {
-            var thumbnail = clip.ThumbnailPath is null ? null : $"/api/videos/{videoId}/clips/{clip.Index}/thumbnail";
+            var thumbnail = ApiLinks.Thumbnail(videoId, clip.Index, clip.ThumbnailPath is not null);
             if (!latest.TryGetValue(clip.Id, out var result))
             {
                 // Failed or still waiting: listed all the same, with its state and (when it failed) the reason.
