@@ -7,11 +7,13 @@ namespace VideoCoca.Ingest;
 public static class FfmpegFilters
 {
     /// <summary>Brings frames to the model's input size as <see cref="IngestOptions.Resize"/> says.</summary>
-    public static string ModelScale(IngestOptions options)
+    public static string ModelScale(IngestOptions options) => ModelScale(new FrameSize(options.FrameWidth, options.FrameHeight, options.Resize));
+
+    /// <summary>Brings frames to a model's input size.</summary>
+    public static string ModelScale(FrameSize size)
     {
-        var w = options.FrameWidth;
-        var h = options.FrameHeight;
-        return options.Resize == FrameResize.Stretch
+        var (w, h) = (size.Width, size.Height);
+        return size.Resize == FrameResize.Stretch
             ? $"scale={w}:{h}:flags=area"
             : $"scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,crop={w}:{h}";
     }

@@ -106,8 +106,8 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
 
     private async Task RunAsync(ExtractionJob job, ChannelWriter<ExtractedClip> output, CancellationToken cancellationToken)
     {
-        var width = _options.FrameWidth;
-        var height = _options.FrameHeight;
+        var size = job.Size ?? new FrameSize(_options.FrameWidth, _options.FrameHeight, _options.Resize);
+        var (width, height) = (size.Width, size.Height);
         var frameBytes = width * height * 3;
         Directory.CreateDirectory(job.ClipsFolder);
         var work = Path.Combine(job.ClipsFolder, $".work-{Guid.NewGuid():N}");
@@ -135,7 +135,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             var tailStart = Math.Max(0, lastSample - TailFrames + 1);
             var piped = wanted.Keys.Concat(Enumerable.Range(tailStart, lastSample - tailStart + 1)).Distinct().Order().ToArray();
             var graphPath = Path.Combine(work, "graph.txt");
-            await File.WriteAllTextAsync(graphPath, FilterGraph(piped, thumbFrames), cancellationToken);
+            await File.WriteAllTextAsync(graphPath, FilterGraph(piped, thumbFrames, size), cancellationToken);
 
             var buffers = new byte[job.Clips.Count][];
             var missing = job.Clips.Select(c => c.SampleFrames.Count).ToArray();
@@ -249,8 +249,8 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         }
     }
 
-    private string FilterGraph(IReadOnlyList<int> pipedFrames, IReadOnlyList<int> thumbFrames) =>
-        $"[0:v]split=2[model][thumb];[model]{FfmpegFilters.SelectFrames(pipedFrames)},{FfmpegFilters.ModelScale(_options)}[m];" +
+    private string FilterGraph(IReadOnlyList<int> pipedFrames, IReadOnlyList<int> thumbFrames, FrameSize size) =>
+        $"[0:v]split=2[model][thumb];[model]{FfmpegFilters.SelectFrames(pipedFrames)},{FfmpegFilters.ModelScale(size)}[m];" +
         $"[thumb]{FfmpegFilters.SelectFrames(thumbFrames)},{FfmpegFilters.ThumbnailScale(_options)}[t]";
 
     private Process Start(string source, string graphPath, string thumbs)

@@ -27,7 +27,11 @@ public sealed record VideoProbe(double Duration, double FrameRate, int FrameCoun
 /// <param name="ClipsFolder">Where <c>&lt;index&gt;.rgb</c> and <c>&lt;index&gt;.jpg</c> go.</param>
 /// <param name="Clips">The clips still to extract (a resumed ingest leaves out those already queued), in index order.</param>
 /// <param name="FramesPerClip">T.</param>
-public sealed record ExtractionJob(string SourcePath, string ClipsFolder, IReadOnlyList<PlannedClip> Clips, int FramesPerClip);
+/// <param name="Size">The model input the frames are cut for; null for the ingest options' size and resize.</param>
+public sealed record ExtractionJob(string SourcePath, string ClipsFolder, IReadOnlyList<PlannedClip> Clips, int FramesPerClip, FrameSize? Size = null);
+
+/// <summary>A model's frame size and how frames are brought to it.</summary>
+public sealed record FrameSize(int Width, int Height, FrameResize Resize);
 
 /// <summary>One clip whose files are on disk.</summary>
 /// <param name="Clip">The plan it was cut by.</param>

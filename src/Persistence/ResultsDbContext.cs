@@ -7,7 +7,7 @@ namespace VideoCoca.Persistence;
 /// <summary>
 /// The platform's results in PostgreSQL: videos, their clips, model versions, and per (clip, model
 /// version) a caption, an embedding, labels and answers; watchlists and their flags; webhooks with their outbox of
-/// events and deliveries. Deleting a video deletes all of it.
+/// events and deliveries; the workers serving each version, and re-processing campaigns with their ledger of clips. Deleting a video deletes all of it.
 /// </summary>
 public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options) : DbContext(options)
 {
@@ -38,6 +38,12 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
+    public DbSet<ModelWorker> ModelWorkers => Set<ModelWorker>();
+
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+
+    public DbSet<CampaignClip> CampaignClips => Set<CampaignClip>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -13,7 +13,9 @@ namespace VideoCoca.Contracts.Messages;
 /// <param name="EndSeconds">Where the clip ends in the video.</param>
 /// <param name="Frames">The clip's frames, already sampled and resized to the model's input size.</param>
 /// <param name="Questions">Questions to answer about the clip; empty for none.</param>
-/// <param name="ModelVersion">The model version to run (its registered name); null for the worker's current one.</param>
+/// <param name="ModelVersion">The model version to run (its registered name), whose queue the message is sent to
+/// (<see cref="ClipQueues.For"/>); null for a clip recorded while no version was registered, which any worker takes from the shared queue.</param>
+/// <param name="CampaignId">The re-processing campaign that published the clip; null for a clip of a new upload.</param>
 [MessageUrn("videococa:analyze-clip")]
 [EntityName("videococa.analyze-clip")]
 public sealed record AnalyzeClip(
@@ -24,4 +26,5 @@ public sealed record AnalyzeClip(
     double EndSeconds,
     ClipFrames Frames,
     IReadOnlyList<string> Questions,
-    string? ModelVersion);
+    string? ModelVersion,
+    Guid? CampaignId = null);

@@ -13,6 +13,7 @@ namespace VideoCoca.Contracts.Messages;
 /// <param name="Labels">The top labels, best first.</param>
 /// <param name="Answers">One answer per question asked, in the order asked.</param>
 /// <param name="AnalyzedAt">When the results were stored.</param>
+/// <param name="CampaignId">The campaign the clip was analysed for (copied from <see cref="AnalyzeClip"/>); null for an upload's clip.</param>
 [MessageUrn("videococa:clip-analyzed")]
 [EntityName("videococa.clip-analyzed")]
 public sealed record ClipAnalyzed(
@@ -23,7 +24,8 @@ public sealed record ClipAnalyzed(
     string Caption,
     IReadOnlyList<LabelScore> Labels,
     IReadOnlyList<QuestionAnswer> Answers,
-    DateTimeOffset AnalyzedAt);
+    DateTimeOffset AnalyzedAt,
+    Guid? CampaignId = null);
 
 /// <summary>One label the model gave a clip.</summary>
 /// <param name="Label">The label text, one of the model's label set.</param>

@@ -9,6 +9,7 @@ namespace VideoCoca.Contracts.Messages;
 /// <param name="ModelVersion">The model version that was asked for, when known.</param>
 /// <param name="Reason">Why, for people: shown as the clip's error.</param>
 /// <param name="FailedAt">When the worker gave up.</param>
+/// <param name="CampaignId">The campaign the clip was analysed for (copied from <see cref="AnalyzeClip"/>); null for an upload's clip.</param>
 [MessageUrn("videococa:clip-failed")]
 [EntityName("videococa.clip-failed")]
 public sealed record ClipFailed(
@@ -17,4 +18,5 @@ public sealed record ClipFailed(
     int ClipIndex,
     string? ModelVersion,
     string Reason,
-    DateTimeOffset FailedAt);
+    DateTimeOffset FailedAt,
+    Guid? CampaignId = null);

@@ -7,8 +7,9 @@ namespace VideoCoca.Gateway.Models;
 public sealed record ReadingModelVersion(int Id, string Name, int Dimension);
 
 /// <summary>
-/// Which model version reads (search, questions, labels, watchlists): the one named, else the newest version that
-/// has stored results, else the newest registered. One version per read, so that no answer mixes versions.
+/// Which model version reads (clips, search, questions, labels, watchlists): the one named, else the active one (activated
+/// last), else (a catalogue no version was ever activated for) the newest version with stored results, else the newest
+/// registered. Resolved once per read, so that no answer mixes versions; an activation switches every read after it.
 /// </summary>
 public static class ModelVersionResolver
 {
@@ -22,7 +23,9 @@ public static class ModelVersionResolver
             versions = versions.Where(m => m.Name == trimmed);
         }
         return await versions
-            .OrderByDescending(m => db.ClipResults.Any(r => r.ModelVersionId == m.Id))
+            .OrderByDescending(m => m.ActivatedAt != null)
+            .ThenByDescending(m => m.ActivatedAt)
+            .ThenByDescending(m => db.ClipResults.Any(r => r.ModelVersionId == m.Id))
             .ThenByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
             .Select(m => new ReadingModelVersion(m.Id, m.Name, m.EmbeddingDimension))
             .FirstOrDefaultAsync(cancellationToken);

@@ -10,6 +10,8 @@ using VideoCoca.Persistence;
 using VideoCoca.Persistence.Entities;
 using ClipResultDto = VideoCoca.Contracts.Api.ClipResult;
 using VideoCoca.Gateway.Http;
+using VideoCoca.Gateway.Models;
+using Microsoft.AspNetCore.Mvc;
 
 namespace VideoCoca.Gateway.Videos;
 
@@ -23,7 +25,7 @@ public static class VideoEndpoints
             .Produces<VideoPage>().ProducesValidationProblem();
         videos.MapGet("/{id}", GetAsync).WithName("GetVideo").WithSummary("A video's state and progress.")
             .Produces<VideoStatus>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        videos.MapGet("/{id}/clips", ClipsAsync).WithName("GetVideoClips").WithSummary("Every clip with its state (queued, analysed, failed): time range, thumbnail, and caption, labels and answers once analysed, or why it failed.")
+        videos.MapGet("/{id}/clips", ClipsAsync).WithName("GetVideoClips").WithSummary("Every clip with its state (queued, analysed, failed; pending: not yet analysed by the version read): time range, thumbnail, and the caption, labels and answers of the active model version (or the one named by model_version) once analysed, or why it failed.")
             .Produces<IReadOnlyList<ClipResultDto>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         videos.MapGet("/{id}/clips/{index:int}/thumbnail", ThumbnailAsync).WithName("GetClipThumbnail").WithSummary("A clip's thumbnail image.")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
@@ -56,7 +58,8 @@ public static class VideoEndpoints
         return video is null ? ApiProblems.UnknownVideo(videoId) : Results.Ok(ToStatus(video));
     }
 
-    private static async Task<IResult> ClipsAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> ClipsAsync(
+        string id, [FromQuery(Name = "model_version")] string? modelVersion, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId))
         {
@@ -67,15 +70,21 @@ public static class VideoEndpoints
         {
             return ApiProblems.UnknownVideo(videoId);
         }
+        // One version for the whole list: an activation between two clips' reads cannot mix versions in one answer.
+        var version = await ModelVersionResolver.ResolveAsync(db, modelVersion, cancellationToken);
+        if (version is null && !string.IsNullOrWhiteSpace(modelVersion))
+        {
+            return ApiProblems.Invalid("model_version", $"there is no model version '{modelVersion}'");
+        }
         var clips = await db.Clips.AsNoTracking().Where(c => c.VideoId == videoId).OrderBy(c => c.Index).ToListAsync(cancellationToken);
         var clipIds = clips.Select(c => c.Id).ToList();
+        var versionId = version?.Id ?? -1;
         var results = await db.ClipResults.AsNoTracking()
-            .Where(r => clipIds.Contains(r.ClipId))
+            .Where(r => clipIds.Contains(r.ClipId) && r.ModelVersionId == versionId)
             .Include(r => r.ModelVersion).Include(r => r.Labels).Include(r => r.Answers)
             .AsSplitQuery()
             .ToListAsync(cancellationToken);
-        // The newest model version's results per clip.
-        var latest = results.GroupBy(r => r.ClipId).ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.CreatedAt).First());
+        var latest = results.ToDictionary(r => r.ClipId);
         var list = new List<ClipResultDto>();
         foreach (var clip in clips)
         {
@@ -94,7 +103,8 @@ public static class VideoEndpoints
                     Answers = [],
                     ModelVersion = "",
                     ThumbnailUrl = thumbnail,
-                    State = WireState(clip.State),
+                    // Analysed by another version only: waiting for the version read (a campaign brings it).
+                    State = clip.State == ClipState.Analysed ? ClipStates.Pending : WireState(clip.State),
                     Error = clip.Error,
                 });
                 continue;

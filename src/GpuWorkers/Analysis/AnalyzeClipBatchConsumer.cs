@@ -41,7 +41,7 @@ public sealed class AnalyzeClipBatchConsumer(
                         clip.VideoId, clip.ClipId, clip.ClipIndex, runtime.VersionName, prediction.Caption,
                         prediction.Labels.Select(l => new ContractLabelScore(l.Label, l.Confidence)).ToList(),
                         prediction.Answers.Select(a => new ContractQuestionAnswer(a.Question, a.Answer)).ToList(),
-                        outcome.At), cancellationToken);
+                        outcome.At, clip.CampaignId), cancellationToken);
                     analysed++;
                 }
                 else
@@ -79,8 +79,8 @@ public sealed class AnalyzeClipBatchConsumer(
     private async Task FailAsync(ConsumeContext context, AnalyzeClip clip, string reason, CancellationToken cancellationToken)
     {
         logger.LogWarning("Clip {ClipId} (video {VideoId}, index {Index}) failed: {Reason}", clip.ClipId, clip.VideoId, clip.ClipIndex, reason);
-        await writer.MarkFailedAsync(clip.ClipId, reason, cancellationToken);
-        await context.Publish(new ClipFailed(clip.VideoId, clip.ClipId, clip.ClipIndex, clip.ModelVersion ?? runtime.VersionName, reason, DateTimeOffset.UtcNow), cancellationToken);
+        await writer.MarkFailedAsync(clip.ClipId, reason, clip.CampaignId, cancellationToken);
+        await context.Publish(new ClipFailed(clip.VideoId, clip.ClipId, clip.ClipIndex, clip.ModelVersion ?? runtime.VersionName, reason, DateTimeOffset.UtcNow, clip.CampaignId), cancellationToken);
     }
 
     private async Task<Dictionary<Guid, Outcome>> AnalyseAsync(IReadOnlyList<AnalyzeClip> clips, CancellationToken cancellationToken)
@@ -132,7 +132,7 @@ public sealed class AnalyzeClipBatchConsumer(
                 var at = DateTimeOffset.UtcNow;
                 try
                 {
-                    await writer.StoreAsync(clip.ClipId, runtime.VersionId, prediction, at, cancellationToken);
+                    await writer.StoreAsync(clip.ClipId, runtime.VersionId, prediction, at, clip.CampaignId, cancellationToken);
                     outcomes[clip.ClipId] = new Outcome(prediction, null, at);
                 }
                 catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)

@@ -8,9 +8,9 @@ using VideoCoca.GpuWorkers.Hosting;
 namespace VideoCoca.GpuWorkers.Analysis;
 
 /// <summary>
-/// The worker's queue: batches of up to <see cref="WorkerOptions.BatchSize"/> clips, or fewer once no clip has arrived
+/// How a worker's clip queues (<see cref="ClipEndpoints"/>) consume: batches of up to <see cref="WorkerOptions.BatchSize"/> clips, or fewer once no clip has arrived
 /// for <see cref="WorkerOptions.BatchTimeLimit"/>, one batch at a time (one forward pass at a time per worker),
-/// enough prefetch to fill the next batch while one runs, a small immediate retry, and the poison check.
+/// a small immediate retry, and the poison check.
 /// </summary>
 public sealed class AnalyzeClipBatchConsumerDefinition : ConsumerDefinition<AnalyzeClipBatchConsumer>
 {
@@ -19,14 +19,7 @@ public sealed class AnalyzeClipBatchConsumerDefinition : ConsumerDefinition<Anal
     public AnalyzeClipBatchConsumerDefinition(IOptions<WorkerOptions> options)
     {
         _options = options.Value;
-        EndpointName = _options.QueueName;
-        // Every message of a batch is in flight until the batch completes, so the endpoint must hold a whole batch.
         ConcurrentMessageLimit = _options.BatchSize;
-        Endpoint(endpoint =>
-        {
-            endpoint.PrefetchCount = _options.BatchSize * 2;
-            endpoint.Temporary = _options.TemporaryQueue;
-        });
     }
 
     protected override void ConfigureConsumer(

@@ -37,9 +37,9 @@ public sealed class AnalyzeClipValidationFilter(
                 if (lastAttempt)
                 {
                     logger.LogWarning("Clip {ClipId} of video {VideoId} is poison, to the error queue: {Reason}", message.ClipId, message.VideoId, e.Message);
-                    await writer.MarkFailedAsync(message.ClipId, e.Message, context.CancellationToken);
+                    await writer.MarkFailedAsync(message.ClipId, e.Message, message.CampaignId, context.CancellationToken);
                     await context.Publish(new ClipFailed(
-                        message.VideoId, message.ClipId, message.ClipIndex, message.ModelVersion ?? runtime.VersionName, e.Message, DateTimeOffset.UtcNow));
+                        message.VideoId, message.ClipId, message.ClipIndex, message.ModelVersion ?? runtime.VersionName, e.Message, DateTimeOffset.UtcNow, message.CampaignId));
                 }
                 throw;
             }

@@ -34,7 +34,10 @@ public sealed class WorkerOptions
     /// <summary>Threads torch uses on the CPU; 0 leaves torch's default.</summary>
     public int Threads { get; set; }
 
-    /// <summary>The queue the worker consumes; every worker of a deployment shares it, and the silos declare it too (their <c>Ingest:AnalysisQueue</c>).</summary>
+    /// <summary>
+    /// The shared queue of clips that name no model version (recorded while none was registered); every worker of a deployment
+    /// takes from it besides its version's own queue, and the silos declare it too (their <c>Ingest:AnalysisQueue</c>).
+    /// </summary>
     public string QueueName { get; set; } = "analyze-clip";
 
     /// <summary>
@@ -43,6 +46,9 @@ public sealed class WorkerOptions
     /// queue is refused).
     /// </summary>
     public bool TemporaryQueue { get; set; }
+
+    /// <summary>How often the worker records that it serves its version (GET /api/models counts workers seen within three periods).</summary>
+    public TimeSpan HeartbeatPeriod { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Immediate retries of a failing message before it goes to the error queue.</summary>
     public int RetryLimit { get; set; } = 2;
@@ -57,6 +63,7 @@ public sealed class WorkerOptions
         if (Device is not ("auto" or "cpu" or "cuda")) yield return "Worker:Device must be auto, cpu or cuda";
         if (Threads < 0) yield return "Worker:Threads must be 0 (torch's default) or more";
         if (string.IsNullOrWhiteSpace(QueueName)) yield return "Worker:QueueName must not be empty";
+        if (HeartbeatPeriod <= TimeSpan.Zero) yield return "Worker:HeartbeatPeriod must be positive";
         if (RetryLimit < 0) yield return "Worker:RetryLimit must be 0 or more";
     }
 }

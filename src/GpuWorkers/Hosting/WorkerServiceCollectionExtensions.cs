@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using VideoCoca.GpuWorkers.Analysis;
@@ -31,12 +32,18 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ClipResultWriter>();
         // Registered before the bus's hosted service, so it runs first.
         services.AddHostedService<ModelStartup>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<ModelWorkerHeartbeat>();
         services.AddSingleton<QueryClipsReader>();
         services.AddPlatformMessaging(configuration, bus =>
         {
-            bus.AddConsumer<AnalyzeClipBatchConsumer, AnalyzeClipBatchConsumerDefinition>();
+            bus.AddClipConsumer();
             bus.AddModelQueryConsumers();
-        }, ModelQueryEndpoint.Configure);
+        }, (context, rabbit) =>
+        {
+            ClipEndpoints.Configure(context, rabbit);
+            ModelQueryEndpoint.Configure(context, rabbit);
+        });
         return services;
     }
 }

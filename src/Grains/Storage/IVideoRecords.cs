@@ -21,9 +21,15 @@ public interface IVideoRecords
     /// <summary>Removes every clip row of the video (and their results).</summary>
     Task DeleteClipsAsync(Guid videoId, CancellationToken cancellationToken = default);
 
+    /// <summary>The active model version (the one new uploads are analysed by) and the input it takes; null while no version is registered.</summary>
+    Task<ModelTarget?> ActiveModelVersionAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Removes the video's row; clips and results go with it.</summary>
     Task DeleteVideoAsync(Guid videoId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A model version clips are cut and queued for: its name (its queue) and its input (null when its workers never said).</summary>
+public sealed record ModelTarget(string Name, FrameInput? Input);
 
 /// <summary>The video row's fields the grain owns.</summary>
 public sealed record VideoRow(

@@ -13,6 +13,16 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
 {
     private const string UniqueViolation = "23505";
 
+    public async Task<ModelTarget?> ActiveModelVersionAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var version = await db.ModelVersions.AsNoTracking()
+            .Where(m => m.ActivatedAt != null)
+            .OrderByDescending(m => m.ActivatedAt).ThenByDescending(m => m.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+        return version is null ? null : new ModelTarget(version.Name, FrameInputs.Of(version));
+    }
+
     public async Task SaveVideoAsync(VideoRow video, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; ; attempt++)

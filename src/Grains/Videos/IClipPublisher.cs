@@ -1,17 +1,33 @@
 using MassTransit;
 using VideoCoca.Contracts.Messages;
+using VideoCoca.Messaging.Clips;
 
 namespace VideoCoca.Grains.Videos;
 
 /// <summary>Queues clips for the workers.</summary>
 public interface IClipPublisher
 {
-    Task PublishAsync(AnalyzeClip message, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A clip that names a model version goes to that version's queue with <paramref name="priority"/>
+    /// (<see cref="ClipQueues.UploadPriority"/> or <see cref="ClipQueues.CampaignPriority"/>); one that names none is
+    /// published to the shared queue.
+    /// </summary>
+    Task PublishAsync(AnalyzeClip message, byte priority, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Publishes through the host's bus (a singleton <see cref="IPublishEndpoint"/>, unlike the scoped one).</summary>
-public sealed class BusClipPublisher(IBus bus) : IClipPublisher
+/// <summary>Sends through the host's bus (a singleton, unlike the scoped publish endpoint).</summary>
+public sealed class BusClipPublisher(IBus bus, ClipQueueDeclarer queues) : IClipPublisher
 {
-    public Task PublishAsync(AnalyzeClip message, CancellationToken cancellationToken = default) =>
-        ((IPublishEndpoint)bus).Publish(message, cancellationToken);
+    public async Task PublishAsync(AnalyzeClip message, byte priority, CancellationToken cancellationToken = default)
+    {
+        if (message.ModelVersion is not { } version)
+        {
+            await ((IPublishEndpoint)bus).Publish(message, cancellationToken);
+            return;
+        }
+        var queue = ClipQueues.For(version);
+        await queues.EnsureAsync(queue, cancellationToken);
+        var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{queue}"));
+        await endpoint.Send(message, context => context.SetPriority(priority), cancellationToken);
+    }
 }

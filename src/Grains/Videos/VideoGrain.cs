@@ -74,6 +74,7 @@ public sealed class VideoGrain(
             S.ClipLengthSeconds = length;
             S.OverlapSeconds = overlap;
             S.FramesPerClip = frames;
+            await TargetActiveVersionAsync(request);
             await CheckpointAsync(mirror: true);
             logger.LogInformation("Video {VideoId} received: {File}", VideoId, request.FileName);
         }
@@ -87,6 +88,26 @@ public sealed class VideoGrain(
     }
 
     public Task<VideoSnapshot> GetSnapshotAsync() => Task.FromResult(Snapshot());
+
+    /// <summary>
+    /// New uploads are analysed by the active model version: its queue, its frame size, and its frame count unless the
+    /// request names one. With no version registered yet the clips go to the shared queue at the ingest options' size.
+    /// </summary>
+    private async Task TargetActiveVersionAsync(IngestRequest request)
+    {
+        if (await records.ActiveModelVersionAsync() is not { } target) return;
+        S.ModelVersion = target.Name;
+        if (target.Input is not { } input) return;
+        S.FrameWidth = input.Width;
+        S.FrameHeight = input.Height;
+        S.FrameResize = input.Resize;
+        if (request.FramesPerClip <= 0) S.FramesPerClip = input.Frames;
+    }
+
+    /// <summary>The size clips are cut at: the target version's input, else the ingest options'.</summary>
+    private FrameSize Size() => S.FrameWidth > 0 && S.FrameHeight > 0
+        ? new FrameSize(S.FrameWidth, S.FrameHeight, S.FrameResize == "crop" ? FrameResize.Crop : FrameResize.Stretch)
+        : new FrameSize(_options.FrameWidth, _options.FrameHeight, _options.Resize);
 
     public Task ClipAnalyzedAsync(int clipIndex) => RecordOutcomeAsync(clipIndex, new ClipOutcome(false, null));
 
@@ -234,7 +255,7 @@ public sealed class VideoGrain(
             {
                 logger.LogInformation("Video {VideoId}: resuming the split at clip {Index}", VideoId, todo[0].Index);
             }
-            var job = new ExtractionJob(source, blobs.ClipsFolder(VideoId), todo, S.FramesPerClip);
+            var job = new ExtractionJob(source, blobs.ClipsFolder(VideoId), todo, S.FramesPerClip, Size());
             await foreach (var clip in ingestor.ExtractAsync(job, cancellationToken))
             {
                 await RecordClipAsync(clip, cancellationToken);
@@ -278,6 +299,7 @@ public sealed class VideoGrain(
             EndSeconds = planned.End,
             FramesPath = extracted.FramesPath,
             ThumbnailPath = extracted.ThumbnailPath,
+            FramesInput = FrameInputs.Key(S.FramesPerClip, Size().Height, Size().Width, Size().Resize == FrameResize.Crop ? "crop" : "stretch"),
             State = ClipState.Queued,
         }, cancellationToken);
         var clip = new VideoClipState
@@ -296,11 +318,12 @@ public sealed class VideoGrain(
 
     private async Task PublishAsync(VideoClipState clip, CancellationToken cancellationToken)
     {
-        var frames = new ClipFrames(clip.FramesPath, FrameElementType.UInt8, S.FramesPerClip, _options.FrameHeight, _options.FrameWidth);
+        var size = Size();
+        var frames = new ClipFrames(clip.FramesPath, FrameElementType.UInt8, S.FramesPerClip, size.Height, size.Width);
         // Not cancelled half-way by a stopping ingest: a publish is short, and one cut off would only be repeated.
         cancellationToken.ThrowIfCancellationRequested();
         await publisher.PublishAsync(new AnalyzeClip(
-            VideoId, clip.ClipId, clip.Index, clip.StartSeconds, clip.EndSeconds, frames, S.Request!.Questions, null), CancellationToken.None);
+            VideoId, clip.ClipId, clip.Index, clip.StartSeconds, clip.EndSeconds, frames, S.Request!.Questions, S.ModelVersion), ClipQueues.UploadPriority, CancellationToken.None);
         // Persisted by the next checkpoint; until then a lost silo publishes it again, which is harmless.
         clip.Published = true;
     }

@@ -39,6 +39,17 @@ public sealed class VideoGrainState
 
     /// <summary>Why the video failed, or a summary of its failed clips.</summary>
     [Id(12)] public string? Error { get; set; }
+
+    /// <summary>The model version the clips are queued for (the active one when the video arrived); null when none was registered.</summary>
+    [Id(20)] public string? ModelVersion { get; set; }
+
+    /// <summary>The frame size the clips are cut at (the version's input); 0 for the ingest options' size.</summary>
+    [Id(21)] public int FrameWidth { get; set; }
+
+    [Id(22)] public int FrameHeight { get; set; }
+
+    /// <summary>stretch or crop; null for the ingest options' resize.</summary>
+    [Id(23)] public string? FrameResize { get; set; }
 }
 
 /// <summary>One extracted clip.</summary>

@@ -1,6 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using VideoCoca.Messaging.Clips;
 using Microsoft.Extensions.Options;
 
 namespace VideoCoca.Messaging.Hosting;
@@ -30,6 +32,7 @@ public static class MessagingServiceCollectionExtensions
             options.StartTimeout = TimeSpan.FromMinutes(1);
             options.StopTimeout = TimeSpan.FromSeconds(30);
         });
+        services.TryAddSingleton<ClipQueueDeclarer>();
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();

@@ -13,6 +13,7 @@ internal sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         builder.Property(c => c.Id).ValueGeneratedNever();
         builder.Property(c => c.ThumbnailPath).HasMaxLength(2048);
         builder.Property(c => c.FramesPath).HasMaxLength(2048);
+        builder.Property(c => c.FramesInput).HasMaxLength(64);
         builder.Property(c => c.State).HasConversion(new EnumAsSnakeCaseConverter<ClipState>()).HasMaxLength(32);
         builder.HasIndex(c => new { c.VideoId, c.Index }).IsUnique();
         builder.HasMany(c => c.Results).WithOne(r => r.Clip).HasForeignKey(r => r.ClipId).OnDelete(DeleteBehavior.Cascade);

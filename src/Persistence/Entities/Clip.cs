@@ -20,6 +20,16 @@ public sealed class Clip
     /// <summary>Where the raw frame file is kept in blob storage, once extracted.</summary>
     public string? FramesPath { get; set; }
 
+    /// <summary>
+    /// The input the frames at <see cref="FramesPath"/> were cut for (<see cref="FrameInputs.Key"/>, e.g. 8x48x64-stretch): a
+    /// model version whose input has another key needs its frames extracted again from the original. Null for clips
+    /// recorded before keys were kept (the ingest's defaults).
+    /// </summary>
+    public string? FramesInput { get; set; }
+
+    /// <summary>When the frames file was deleted under the retention settings; null while it is kept.</summary>
+    public DateTimeOffset? FramesDeletedAt { get; set; }
+
     public ClipState State { get; set; }
 
     /// <summary>Why the clip failed; null unless it did.</summary>

@@ -15,4 +15,25 @@ public sealed class ModelVersion
 
     /// <summary>The length of the version's embeddings (its HNSW index casts vectors to it); 0 until a worker registers it.</summary>
     public int EmbeddingDimension { get; set; }
+
+    /// <summary>
+    /// When an operator (or the first worker of an empty catalogue) made this version the one that reads and that new
+    /// uploads use; the active version is the one activated last. Null for a version never activated.
+    /// </summary>
+    public DateTimeOffset? ActivatedAt { get; set; }
+
+    /// <summary>Frames the model takes per clip (T); 0 until a worker registers the version.</summary>
+    public int InputFrames { get; set; }
+
+    /// <summary>Frame height the model takes, in pixels.</summary>
+    public int InputHeight { get; set; }
+
+    /// <summary>Frame width the model takes, in pixels.</summary>
+    public int InputWidth { get; set; }
+
+    /// <summary>How frames reach the input size (stretch or crop), as the model's config says.</summary>
+    public string InputResize { get; set; } = "";
+
+    /// <summary>A short description of the model's shape for operators (config name, widths, depths).</summary>
+    public string ConfigSummary { get; set; } = "";
 }

@@ -1,11 +1,13 @@
 using VideoCoca.Contracts.Api;
+using VideoCoca.Contracts.Messages;
 using VideoCoca.Platform.Tests.Infrastructure;
 
 namespace VideoCoca.Platform.Tests.EndToEnd;
 
 /// <summary>
 /// Clips queued while no worker is up yet (the first worker still loading a large model, or every worker being
-/// replaced after a model update) wait in the workers' queue on a broker that has never seen a worker.
+/// replaced after a model update) wait: before any version is registered in the shared queue, on a broker that has never
+/// seen a worker; once the first worker has made its version the active one, in that version's own queue.
 /// </summary>
 [Collection(StackCollection.Name)]
 public sealed class LateWorkerTests(PrivateStackFixture own) : IClassFixture<PrivateStackFixture>
@@ -31,11 +33,13 @@ public sealed class LateWorkerTests(PrivateStackFixture own) : IClassFixture<Pri
             var clipsPerVideo = new Dictionary<Guid, int> { [firstId] = 2 };
             RunningPlatform.AssertAllCompleted(await platform.WaitForFinishedAsync([firstId], TimeSpan.FromMinutes(2)), clipsPerVideo);
 
-            // Between workers, with the worker's own route to the queue in place as well: still one message a clip.
+            // Between workers: the first worker's version is now the active one, and new clips wait in its queue, one message a clip.
             await worker.CrashAsync();
             var secondId = await platform.UploadAsync(second.Path);
             await WaitUntilAnalysingAsync(platform, secondId);
-            Assert.Equal(new QueueState(3, 0), await platform.QueueAsync(RunningPlatform.AnalyzeQueue));
+            var active = (await platform.ModelVersionNamesAsync())[0];
+            Assert.Equal(new QueueState(3, 0), await platform.QueueAsync(ClipQueues.For(active)));
+            Assert.Equal(new QueueState(0, 0), await platform.QueueAsync(RunningPlatform.AnalyzeQueue));
             platform.StartWorker("worker-2");
             clipsPerVideo[secondId] = 3;
             RunningPlatform.AssertAllCompleted(await platform.WaitForFinishedAsync([firstId, secondId], TimeSpan.FromMinutes(2)), clipsPerVideo);

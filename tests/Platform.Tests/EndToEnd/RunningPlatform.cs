@@ -9,6 +9,7 @@ using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using VideoCoca.Contracts.Api;
+using VideoCoca.Contracts.Messages;
 using VideoCoca.Gateway.Hosting;
 using VideoCoca.GpuWorkers.Hosting;
 using VideoCoca.Platform.Tests.Infrastructure;
@@ -257,6 +258,19 @@ public sealed class RunningPlatform : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>The registered model versions' names, the active one first.</summary>
+    public async Task<IReadOnlyList<string>> ModelVersionNamesAsync()
+    {
+        await using var connection = new NpgsqlConnection(_stack.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT name FROM model_versions ORDER BY activated_at DESC NULLS LAST, id", connection);
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) names.Add(reader.GetString(0));
+        return names;
+    }
+
     /// <summary>Clip rows recorded so far for a video (the silo writes one per clip as it splits).</summary>
     public async Task<long> ClipRowCountAsync(Guid videoId)
     {
@@ -328,7 +342,8 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// <summary>No message waiting or dead-lettered: the work queues are drained and the error queues empty (or never made).</summary>
     public async Task AssertQueuesDrainedAsync()
     {
-        foreach (var queue in new[] { AnalyzeQueue, ResultsQueue, $"{AnalyzeQueue}_error", $"{ResultsQueue}_error" })
+        var versionQueues = (await ModelVersionNamesAsync()).Select(ClipQueues.For).SelectMany(q => new[] { q, $"{q}_error" });
+        foreach (var queue in new[] { AnalyzeQueue, ResultsQueue, $"{AnalyzeQueue}_error", $"{ResultsQueue}_error" }.Concat(versionQueues))
         {
             var state = await QueueAsync(queue);
             Assert.True(state is null || state.Messages == 0, $"queue {queue} holds {state?.Messages} messages");
