@@ -31,7 +31,13 @@ public sealed class OrleansVideoGrains(ClusterClientHost cluster) : IVideoGrains
     public Task<ClipRetry> RetryFailedClipsAsync(Guid videoId) =>
         Call(() => cluster.RequireClient().GetGrain<IVideoGrain>(videoId).RetryFailedClipsAsync());
 
-    private static async Task<T> Call<T>(Func<Task<T>> call)
+    private static Task<T> Call<T>(Func<Task<T>> call) => ClusterCalls.InvokeAsync(call);
+}
+
+/// <summary>Grain calls as the gateway makes them: a cluster that does not answer becomes <see cref="ClusterUnavailableException"/> (a 503).</summary>
+public static class ClusterCalls
+{
+    public static async Task<T> InvokeAsync<T>(Func<Task<T>> call)
     {
         try
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using VideoCoca.Gateway.Campaigns;
 using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Events;
 using VideoCoca.Gateway.Health;
@@ -56,6 +57,9 @@ public static class GatewayExtensions
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero, "VideoEvents:PollInterval and KeepAliveInterval must be positive")
             .ValidateOnStart();
         services.AddWatchlists(configuration);
+        services.AddOptions<CampaignDefaults>().Bind(configuration.GetSection(CampaignDefaults.SectionName))
+            .Validate(o => !o.Validate().Any(), "the Campaigns section has a bad value (Campaigns:TimeZone an IANA zone, Campaigns:DefaultClipsPerMinute at least 1)")
+            .ValidateOnStart();
 
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
@@ -92,6 +96,7 @@ public static class GatewayExtensions
         app.MapFlagEndpoints();
         app.MapSearchEndpoints();
         app.MapQuestionEndpoints();
+        app.MapCampaignEndpoints();
         return app;
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using VideoCoca.Contracts.Messages;
 using VideoCoca.Grains;
+using VideoCoca.Grains.Campaigns;
 using VideoCoca.Grains.Videos;
 using VideoCoca.Ingest;
 using VideoCoca.Messaging.Hosting;
@@ -51,11 +52,12 @@ public static class SiloHostExtensions
         });
 
         // Reminders may fire as often as the ingest asks (Orleans' floor is a minute).
-        builder.Services.AddOptions<ReminderOptions>().Configure<IOptions<IngestOptions>>((reminders, ingest) =>
+        builder.Services.AddOptions<ReminderOptions>().Configure<IOptions<IngestOptions>, IOptions<CampaignOptions>>((reminders, ingest, campaigns) =>
         {
-            if (ingest.Value.ReminderPeriod < reminders.MinimumReminderPeriod)
+            var shortest = ingest.Value.ReminderPeriod < campaigns.Value.ReminderPeriod ? ingest.Value.ReminderPeriod : campaigns.Value.ReminderPeriod;
+            if (shortest < reminders.MinimumReminderPeriod)
             {
-                reminders.MinimumReminderPeriod = ingest.Value.ReminderPeriod;
+                reminders.MinimumReminderPeriod = shortest;
             }
         });
 
