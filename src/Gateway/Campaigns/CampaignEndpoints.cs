@@ -152,6 +152,11 @@ public static class CampaignEndpoints
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var before = await db.Campaigns.Where(c => c.Id == campaignId).Select(c => (CampaignState?)c.State).FirstOrDefaultAsync(cancellationToken);
         if (before is null) return ApiProblems.Unknown("campaign", campaignId);
+        CampaignState[] from = action switch { "pause" => [CampaignState.Running], "resume" => [CampaignState.Paused], _ => [CampaignState.Running, CampaignState.Paused] };
+        if (!from.Contains(before.Value))
+        {
+            return NotAllowed(campaignId, action, StateName(before.Value));
+        }
         string after;
         try
         {
@@ -173,11 +178,15 @@ public static class CampaignEndpoints
         var expected = action switch { "pause" => CampaignStates.Paused, "resume" => CampaignStates.Running, _ => CampaignStates.Cancelled };
         if (after != expected)
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, $"Cannot {action}",
-                $"campaign {campaignId} is {after}; only a {(action == "resume" ? "paused" : action == "pause" ? "running" : "running or paused")} campaign can be {(action == "cancel" ? "cancelled" : action + "d")}");
+            // It moved on (completed, say) between the check and the grain's turn.
+            return NotAllowed(campaignId, action, after);
         }
         return Results.Ok(await InfoAsync(db, campaignId, options, clock, cancellationToken));
     }
+
+    private static IResult NotAllowed(Guid campaignId, string action, string state) =>
+        ApiProblems.Problem(StatusCodes.Status409Conflict, $"Cannot {action}",
+            $"campaign {campaignId} is {state}; only a {(action == "resume" ? "paused" : action == "pause" ? "running" : "running or paused")} campaign can be {(action == "cancel" ? "cancelled" : action + "d")}");
 
     /// <summary>The campaign as the API shows it, its counts read from the ledger and the results; null for an unknown one.</summary>
     internal static async Task<CampaignInfo?> InfoAsync(ResultsDbContext db, Guid id, CampaignDefaults options, TimeProvider clock, CancellationToken cancellationToken)

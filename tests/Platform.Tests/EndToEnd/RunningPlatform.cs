@@ -65,10 +65,10 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// A silo (vcp-silo). <paramref name="clipDelay"/> slows its ingest (Ingest:ClipDelay) so that a test can stop it
     /// half-way; reminders fire every few seconds so that another silo resumes such a video soon.
     /// </summary>
-    public HostProcess StartSilo(string name, TimeSpan? clipDelay = null)
+    public HostProcess StartSilo(string name, TimeSpan? clipDelay = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var siloPort = FreePort();
-        var silo = Start(name, HostBuildOutputs.Silo, new Dictionary<string, string>
+        var silo = Start(name, HostBuildOutputs.Silo, Overridden(new Dictionary<string, string>
         {
             ["Orleans__ClusterId"] = ClusterId,
             ["Orleans__ServiceId"] = ClusterId,
@@ -78,7 +78,7 @@ public sealed class RunningPlatform : IAsyncDisposable
             ["Ingest__ReminderPeriod"] = "00:00:05",
             ["Ingest__ClipDelay"] = (clipDelay ?? TimeSpan.Zero).ToString("c", CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Polly"] = "Warning",
-        });
+        }, settings));
         _readiness[silo] = () => IsSiloActiveAsync(siloPort);
         return silo;
     }
@@ -87,18 +87,27 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// A worker (vcp-worker) with the shipped model, on the CPU with one torch thread (the test machine is small), in
     /// batches of 8 rather than 32: a few dozen clips then make several batches, spread over the workers there are.
     /// </summary>
-    public HostProcess StartWorker(string name)
+    /// <param name="name">The host's name in logs.</param>
+    /// <param name="settings">Extra environment, e.g. Worker__ModelPath for another model, Worker__ModelVersion for another name.</param>
+    public HostProcess StartWorker(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var worker = Start(name, HostBuildOutputs.Worker, new Dictionary<string, string>
+        var worker = Start(name, HostBuildOutputs.Worker, Overridden(new Dictionary<string, string>
         {
             ["Worker__ModelPath"] = _modelPath,
             ["Worker__Device"] = "cpu",
             ["Worker__Threads"] = "1",
             ["Worker__BatchSize"] = "8",
-        });
+        }, settings));
         _workers.Add(worker);
         _readiness[worker] = async () => (await QueueAsync(AnalyzeQueue))?.Consumers >= _workers.Count(w => !w.HasExited);
         return worker;
+    }
+
+    /// <summary>A host's environment with a test's settings put over it.</summary>
+    private static Dictionary<string, string> Overridden(Dictionary<string, string> environment, IReadOnlyDictionary<string, string>? settings)
+    {
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+        return environment;
     }
 
     /// <summary>The gateway (vcp-gateway) on a free port; <see cref="Http"/> talks to it. <paramref name="settings"/>: extra environment (e.g. Webhooks__RetryBaseDelay).</summary>
