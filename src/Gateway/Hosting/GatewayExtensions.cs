@@ -56,6 +56,9 @@ public static class GatewayExtensions
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero, "VideoEvents:PollInterval and KeepAliveInterval must be positive")
             .ValidateOnStart();
         services.AddWatchlists(configuration);
+        services.AddOptions<ModelVersionOptions>().Bind(configuration.GetSection(ModelVersionOptions.SectionName))
+            .Validate(o => o.WorkerHeartbeatPeriod > TimeSpan.Zero, "Models:WorkerHeartbeatPeriod must be positive")
+            .ValidateOnStart();
 
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
@@ -92,6 +95,7 @@ public static class GatewayExtensions
         app.MapFlagEndpoints();
         app.MapSearchEndpoints();
         app.MapQuestionEndpoints();
+        app.MapModelEndpoints();
         return app;
     }
 
