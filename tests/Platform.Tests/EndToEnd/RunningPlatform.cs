@@ -86,8 +86,9 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// <summary>
     /// A worker (vcp-worker) with the shipped model, on the CPU with one torch thread (the test machine is small), in
     /// batches of 8 rather than 32: a few dozen clips then make several batches, spread over the workers there are.
+    /// <paramref name="settings"/>: extra environment (e.g. Worker__ModelVersion).
     /// </summary>
-    public HostProcess StartWorker(string name)
+    public HostProcess StartWorker(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var worker = Start(name, HostBuildOutputs.Worker, new Dictionary<string, string>
         {
@@ -95,7 +96,7 @@ public sealed class RunningPlatform : IAsyncDisposable
             ["Worker__Device"] = "cpu",
             ["Worker__Threads"] = "1",
             ["Worker__BatchSize"] = "8",
-        });
+        }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
         _workers.Add(worker);
         _readiness[worker] = async () => (await QueueAsync(AnalyzeQueue))?.Consumers >= _workers.Count(w => !w.HasExited);
         return worker;
