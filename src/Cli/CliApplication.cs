@@ -12,6 +12,7 @@ public static class CliApplication
             DemoCommand.Create(),
             WorldCommands.Create(),
             ModelCommands.Create(),
+            ModelVersionCommands.Create(),
             BenchGroup.Create(),
         };
         foreach (var command in PlatformCommands.Create()) root.Subcommands.Add(command);

@@ -60,6 +60,9 @@ public static class GatewayExtensions
         services.AddOptions<CampaignDefaults>().Bind(configuration.GetSection(CampaignDefaults.SectionName))
             .Validate(o => !o.Validate().Any(), "the Campaigns section has a bad value (Campaigns:TimeZone an IANA zone, Campaigns:DefaultClipsPerMinute at least 1)")
             .ValidateOnStart();
+        services.AddOptions<ModelVersionOptions>().Bind(configuration.GetSection(ModelVersionOptions.SectionName))
+            .Validate(o => o.WorkerHeartbeatPeriod > TimeSpan.Zero, "Models:WorkerHeartbeatPeriod must be positive")
+            .ValidateOnStart();
 
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
@@ -97,6 +100,7 @@ public static class GatewayExtensions
         app.MapSearchEndpoints();
         app.MapQuestionEndpoints();
         app.MapCampaignEndpoints();
+        app.MapModelEndpoints();
         return app;
     }
 

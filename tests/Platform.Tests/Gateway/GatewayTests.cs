@@ -209,6 +209,8 @@ public sealed class GatewayTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(["limit"], Query("/api/videos/{id}/clips/{index}/similar", "get"));
         Assert.Equal(["page", "page_size", "status", "video_id", "watchlist"], Query("/api/flags", "get"));
         Assert.Equal(["page", "page_size"], Query("/api/webhooks/{id}/deliveries", "get"));
+        Assert.Equal(["force"], Query("/api/models/{version}/activate", "post"));
+        Assert.Empty(Query("/api/models", "get"));
     }
 
     [Fact]
