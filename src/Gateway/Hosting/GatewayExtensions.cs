@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using VideoCoca.Gateway.Campaigns;
 using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Events;
 using VideoCoca.Gateway.Health;
@@ -92,6 +93,7 @@ public static class GatewayExtensions
         app.MapFlagEndpoints();
         app.MapSearchEndpoints();
         app.MapQuestionEndpoints();
+        app.MapCampaignDiff();
         return app;
     }
 
