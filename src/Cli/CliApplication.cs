@@ -13,6 +13,7 @@ public static class CliApplication
             WorldCommands.Create(),
             ModelCommands.Create(),
             BenchGroup.Create(),
+            CampaignCommands.Create(),
         };
         foreach (var command in PlatformCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in WatchCommands.Create()) root.Subcommands.Add(command);
