@@ -140,6 +140,16 @@ public sealed class CampaignDiffTests(PrivateStackFixture own) : IClassFixture<P
         await AssertProblemAsync($"/api/campaigns/{campaignId}/diff?page=0", HttpStatusCode.BadRequest, "page must be");
     }
 
+    /// <summary>A client generated from the document can ask for every filter and page.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task TheOpenApiDocumentDeclaresTheDiffsQueryParameters()
+    {
+        using var openApi = JsonDocument.Parse(await _http.GetStringAsync("/openapi/v1.json"));
+        var parameters = openApi.RootElement.GetProperty("paths").GetProperty("/api/campaigns/{id}/diff").GetProperty("get").GetProperty("parameters");
+        Assert.Equal(["changed", "page", "page_size"],
+            parameters.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!).Order().ToArray());
+    }
+
     private static void AssertExample(SeededClip clip, CampaignDiffExample example)
     {
         Assert.Equal((clip.Id, clip.VideoId, clip.Index, clip.Start, clip.End), (example.ClipId, example.VideoId, example.ClipIndex, example.StartSeconds, example.EndSeconds));
