@@ -14,6 +14,7 @@ public static class CliApplication
             ModelCommands.Create(),
             ModelVersionCommands.Create(),
             BenchGroup.Create(),
+            CampaignCommands.Create(),
         };
         foreach (var command in PlatformCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in WatchCommands.Create()) root.Subcommands.Add(command);

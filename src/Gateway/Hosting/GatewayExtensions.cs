@@ -101,6 +101,7 @@ public static class GatewayExtensions
         app.MapQuestionEndpoints();
         app.MapCampaignEndpoints();
         app.MapModelEndpoints();
+        app.MapCampaignDiff();
         return app;
     }
 
