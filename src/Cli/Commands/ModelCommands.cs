@@ -33,6 +33,7 @@ public static class ModelCommands
         var trend = new Option<bool?>("--temporal-trend") { Description = "add each frame's pooled tokens' trend over the clip, through a projection that starts at zero, to the pooled outputs" };
         var placement = new Option<string?>("--temporal-placement") { Description = "where the temporal embedding enters: pooler-input or encoder-input" };
         var cascade = new Option<bool?>("--cascade") { Description = "the paper's cascade: a one-query contrastive pooler over the captioning pooler (new models only)" };
+        var imageSize = new Option<string?>("--image-size") { Description = "frame size WIDTHxHEIGHT the model reads, e.g. 64x64, multiples of the patch size (new models only; default: the size's)" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
@@ -43,7 +44,7 @@ public static class ModelCommands
         var twins = new Option<bool>("--reversed-twins") { Description = "video stage: pair every clip with itself played backwards (opposite motion in its caption)" };
         var command = new Command("train", "train on the shapes world, rendered in memory; resumes when --out holds an unfinished run")
         {
-            output, size, init, stage, tuning, adaptation, temporal, gain, trend, placement, cascade, steps, batch, lr, warmup, seed, adaptationLr, every, twins,
+            output, size, init, stage, tuning, adaptation, temporal, gain, trend, placement, cascade, imageSize, steps, batch, lr, warmup, seed, adaptationLr, every, twins,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -56,8 +57,12 @@ public static class ModelCommands
                 ReversedTwins = parse.GetValue(twins),
             };
             if (options.Steps < 1 || options.BatchSize < 2) throw new UserInputException("--steps must be at least 1 and --batch-size at least 2 (the contrastive loss needs negatives)");
+            var frameSize = parse.GetValue(imageSize) is { } text ? ParseImageSize(text) : ((int Width, int Height)?)null;
             TorchSharp.torch.manual_seed(options.Seed);
             var resumed = ModelCheckpoint.ReadTrainingState(folder);
+            // The position embedding has one row per patch, so weights of one frame size cannot read another.
+            if (frameSize is not null && (resumed is not null || parse.GetValue(init) is not null))
+                throw new UserInputException("--image-size applies to a new model only: a resumed run or an --init model keeps its frame size");
             LoadedModel start;
             if (resumed is not null)
             {
@@ -79,8 +84,15 @@ public static class ModelCommands
                 config = config with
                 {
                     Video = Adapt(config.Video, parse.GetValue(adaptation), parse.GetValue(temporal), parse.GetValue(gain), parse.GetValue(trend), parse.GetValue(placement)),
-                    Vision = config.Vision with { ContrastivePoolerCascade = parse.GetValue(cascade) ?? config.Vision.ContrastivePoolerCascade },
+                    Vision = config.Vision with
+                    {
+                        ContrastivePoolerCascade = parse.GetValue(cascade) ?? config.Vision.ContrastivePoolerCascade,
+                        ImageWidth = frameSize?.Width ?? config.Vision.ImageWidth,
+                        ImageHeight = frameSize?.Height ?? config.Vision.ImageHeight,
+                    },
                 };
+                if (config.Vision.ImageWidth % config.Vision.PatchSize != 0 || config.Vision.ImageHeight % config.Vision.PatchSize != 0)
+                    throw new UserInputException($"--image-size must be multiples of the patch size ({config.Vision.PatchSize}), not {config.Vision.ImageWidth}x{config.Vision.ImageHeight}");
                 start = NewWorldModel(config, folder);
             }
 
@@ -96,6 +108,17 @@ public static class ModelCommands
             return 0;
         });
         return command;
+    }
+
+    private static (int Width, int Height) ParseImageSize(string text)
+    {
+        var parts = text.Split('x');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var width)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var height)
+            && width > 0 && height > 0)
+            return (width, height);
+        throw new UserInputException($"--image-size must be WIDTHxHEIGHT in pixels, e.g. 64x64, not '{text}'");
     }
 
     private static VideoConfig Adapt(VideoConfig video, string? adaptation, bool? temporal, bool? gain, bool? trend, string? placement) => video with

@@ -10,7 +10,7 @@ public sealed class BadInputTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static void AssertOneLineError(CliProcess.Result result, string expected)
+    internal static void AssertOneLineError(CliProcess.Result result, string expected)
     {
         Assert.NotEqual(0, result.ExitCode);
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
