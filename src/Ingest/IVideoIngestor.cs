@@ -27,7 +27,18 @@ public sealed record VideoProbe(double Duration, double FrameRate, int FrameCoun
 /// <param name="ClipsFolder">Where <c>&lt;index&gt;.rgb</c> and <c>&lt;index&gt;.jpg</c> go.</param>
 /// <param name="Clips">The clips still to extract (a resumed ingest leaves out those already queued), in index order.</param>
 /// <param name="FramesPerClip">T.</param>
-public sealed record ExtractionJob(string SourcePath, string ClipsFolder, IReadOnlyList<PlannedClip> Clips, int FramesPerClip);
+/// <param name="FrameCount">
+/// The frames the probe promised; frames the decoder does not produce count as failed against
+/// <see cref="IngestOptions.MaxUndecodableFrameShare"/> (0: unknown, none counted).
+/// </param>
+public sealed record ExtractionJob(string SourcePath, string ClipsFolder, IReadOnlyList<PlannedClip> Clips, int FramesPerClip, int FrameCount = 0)
+{
+    /// <summary>
+    /// What the decoder complained of in a video that still decoded (<see cref="DecoderMessages.Summarize"/>), set once
+    /// the extraction has ended: the clips come out while the decode runs, the full story only at its end.
+    /// </summary>
+    public List<string> Warnings { get; } = [];
+}
 
 /// <summary>One clip whose files are on disk.</summary>
 /// <param name="Clip">The plan it was cut by.</param>

@@ -25,7 +25,7 @@ public interface IVideoRecords
     Task DeleteVideoAsync(Guid videoId, CancellationToken cancellationToken = default);
 }
 
-/// <summary>The video row's fields the grain owns.</summary>
+/// <summary>The video row's fields the grain owns (<c>Warnings</c> null: leave the row's as they are).</summary>
 public sealed record VideoRow(
     Guid Id,
     string FileName,
@@ -41,7 +41,8 @@ public sealed record VideoRow(
     DateTimeOffset CreatedAt,
     int ClipsTotal,
     int ClipsDone,
-    int ClipsFailed);
+    int ClipsFailed,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>A clip whose analysis is over: <see cref="ClipState.Analysed"/> or <see cref="ClipState.Failed"/> with the reason.</summary>
 public sealed record SettledClip(int Index, ClipState State, string? Error);
