@@ -37,6 +37,13 @@ public sealed partial class DecoderMessages
     {
         var message = Normalize(line);
         if (message.Length == 0) return;
+        // ffmpeg folds a run of one message into "Last message repeated N times".
+        var repeated = Repeated().Match(message);
+        if (repeated.Success && Last is { } last && _counts.ContainsKey(last))
+        {
+            _counts[last] += int.Parse(repeated.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            return;
+        }
         Last = message;
         if (_counts.TryGetValue(message, out var count))
         {
@@ -94,4 +101,7 @@ public sealed partial class DecoderMessages
 
     [GeneratedRegex(@"^\[([^\]@]+?) @ 0x[0-9a-fA-F]+\]\s*(.*)$")]
     private static partial Regex ContextPrefix();
+
+    [GeneratedRegex(@"^Last message repeated (\d{1,9}) times?$")]
+    private static partial Regex Repeated();
 }
