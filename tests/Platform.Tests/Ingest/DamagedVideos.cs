@@ -66,9 +66,12 @@ public static class DamagedVideos
             "-show_entries", "stream=nb_read_frames,nb_read_packets", "-of", "json", path);
         using var json = JsonDocument.Parse(output);
         var stream = json.RootElement.GetProperty("streams")[0];
-        return (int.Parse(stream.GetProperty("nb_read_frames").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(stream.GetProperty("nb_read_packets").GetString()!, System.Globalization.CultureInfo.InvariantCulture), errors);
+        return (Count(stream, "nb_read_frames"), Count(stream, "nb_read_packets"), errors);
     }
+
+    /// <summary>ffprobe leaves a count out when it is zero.</summary>
+    private static int Count(JsonElement stream, string name) =>
+        stream.TryGetProperty(name, out var value) ? int.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : 0;
 
     private static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string program, params string[] arguments)
     {
