@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 using FFMpegCore;
 using Microsoft.Extensions.Logging;
@@ -19,8 +18,9 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
     private const int PendingClips = 4;
 
     /// <summary>
-    /// Frames piped besides the sampled ones, just before the last sample: when the decoder stops short of the frames
-    /// the probe promised, the last frame it did produce (when among these) stands in for the missing ones.
+    /// Frames piped besides the sampled ones, from just before the last sample to the last frame the probe promised:
+    /// when the decoder stops short of the frames the probe promised, the last frame it did produce (when among these)
+    /// stands in for the missing ones, and the last one piped tells how many frames decoded.
     /// </summary>
     private const int TailFrames = 32;
 
@@ -133,7 +133,8 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             // Only these frames are scaled and piped: scaling every decoded frame cost about as much as decoding it.
             var lastSample = wanted.Keys.Max();
             var tailStart = Math.Max(0, lastSample - TailFrames + 1);
-            var piped = wanted.Keys.Concat(Enumerable.Range(tailStart, lastSample - tailStart + 1)).Distinct().Order().ToArray();
+            var tailEnd = Math.Max(lastSample, job.FrameCount - 1);
+            var piped = wanted.Keys.Concat(Enumerable.Range(tailStart, tailEnd - tailStart + 1)).Distinct().Order().ToArray();
             var graphPath = Path.Combine(work, "graph.txt");
             await File.WriteAllTextAsync(graphPath, FilterGraph(piped, thumbFrames, size), cancellationToken);
 
@@ -142,12 +143,12 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             var next = 0;
 
             using var process = Start(job.SourcePath, graphPath, thumbs);
-            var errors = new StringBuilder();
+            var messages = new DecoderMessages();
             var errorReader = Task.Run(async () =>
             {
                 while (await process.StandardError.ReadLineAsync(CancellationToken.None) is { } line)
                 {
-                    if (errors.Length < 8192) errors.AppendLine(line);
+                    messages.Add(line);
                 }
             }, CancellationToken.None);
             using var kill = cancellationToken.Register(() => Kill(process));
@@ -183,15 +184,30 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             await process.WaitForExitAsync(cancellationToken);
             await errorReader;
             cancellationToken.ThrowIfCancellationRequested();
-            var message = errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (process.ExitCode != 0 || message.Length > 0)
+            var name = Path.GetFileName(job.SourcePath);
+            // Decoding errors alone do not fail the video (ffmpeg skips or conceals a damaged slice and goes on); ffmpeg
+            // itself failing does, and so does its -max_error_rate (most frames failing) ending it with a non-zero code.
+            if (process.ExitCode != 0)
             {
-                throw new IngestException(
-                    $"'{Path.GetFileName(job.SourcePath)}' could not be decoded: {(message.Length > 0 ? message[^1] : $"ffmpeg exited with {process.ExitCode}")}");
+                throw new IngestException($"'{name}' could not be decoded: {messages.Last ?? $"ffmpeg exited with {process.ExitCode}"}");
             }
             if (decoded == 0)
             {
-                throw new IngestException($"'{Path.GetFileName(job.SourcePath)}' has no decodable frames");
+                throw new IngestException($"'{name}' could not be decoded: no video frame decodes{(messages.First is { } first ? $" (ffmpeg: {first})" : "")}");
+            }
+            var expected = Math.Max(job.FrameCount, decoded);
+            var failed = job.FrameCount > 0 ? expected - decoded : 0;
+            if (failed > _options.MaxUndecodableFrameShare * expected)
+            {
+                throw new IngestException(
+                    $"'{name}' could not be decoded: {failed} of {expected} frames did not decode, more than the " +
+                    $"{_options.MaxUndecodableFrameShare:0.##%} allowed{(messages.First is { } first ? $" (ffmpeg: {first})" : "")}");
+            }
+            job.Warnings.Clear();
+            job.Warnings.AddRange(messages.Summarize(failed, expected));
+            if (job.Warnings.Count > 0)
+            {
+                logger.LogWarning("{File} decoded with warnings: {Warnings}", job.SourcePath, string.Join("; ", job.Warnings));
             }
             // The rest waited for thumbnails ffmpeg wrote last. Frames the probe promised but the decoder never produced
             // are filled with the last one, as the model's loader clamps to the frames it has.
@@ -261,10 +277,10 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        // -xerror: the first decoding error ends the run, so a truncated file fails instead of yielding garbage.
+        // No -xerror: a damaged slice is the decoder's to skip or conceal; the frames that did not decode are counted instead.
         string[] arguments =
         [
-            "-hide_banner", "-nostdin", "-v", "error", "-xerror",
+            "-hide_banner", "-nostdin", "-v", "error",
             "-i", source,
             "-filter_complex_script", graphPath,
             // passthrough: the selected frames as they are, never duplicated or dropped to a constant rate.

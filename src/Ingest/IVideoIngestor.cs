@@ -27,8 +27,20 @@ public sealed record VideoProbe(double Duration, double FrameRate, int FrameCoun
 /// <param name="ClipsFolder">Where <c>&lt;index&gt;.rgb</c> and <c>&lt;index&gt;.jpg</c> go.</param>
 /// <param name="Clips">The clips still to extract (a resumed ingest leaves out those already queued), in index order.</param>
 /// <param name="FramesPerClip">T.</param>
+/// <param name="FrameCount">
+/// The frames the probe promised; frames the decoder does not produce count as failed against
+/// <see cref="IngestOptions.MaxUndecodableFrameShare"/> (0: unknown, none counted).
+/// </param>
 /// <param name="Size">The model input the frames are cut for; null for the ingest options' size and resize.</param>
-public sealed record ExtractionJob(string SourcePath, string ClipsFolder, IReadOnlyList<PlannedClip> Clips, int FramesPerClip, FrameSize? Size = null);
+public sealed record ExtractionJob(
+    string SourcePath, string ClipsFolder, IReadOnlyList<PlannedClip> Clips, int FramesPerClip, int FrameCount = 0, FrameSize? Size = null)
+{
+    /// <summary>
+    /// What the decoder complained of in a video that still decoded (<see cref="DecoderMessages.Summarize"/>), set once
+    /// the extraction has ended: the clips come out while the decode runs, the full story only at its end.
+    /// </summary>
+    public List<string> Warnings { get; } = [];
+}
 
 /// <summary>A model's frame size and how frames are brought to it.</summary>
 public sealed record FrameSize(int Width, int Height, FrameResize Resize);

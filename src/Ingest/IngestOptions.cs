@@ -48,6 +48,13 @@ public sealed class IngestOptions
     /// </summary>
     public string AnalysisQueue { get; set; } = "analyze-clip";
 
+    /// <summary>
+    /// The share of a video's frames that may fail to decode (0 to 1, below 1) before the video is refused: phone videos
+    /// often carry a damaged slice or two, which ffmpeg reports and skips; a video that plays is analysed, its decoder
+    /// warnings recorded on it. A truncated file counts its missing frames as failed.
+    /// </summary>
+    public double MaxUndecodableFrameShare { get; set; } = 0.1;
+
     /// <summary>The ffmpeg executable; empty for <c>ffmpeg</c> on the PATH.</summary>
     public string FfmpegPath { get; set; } = "";
 
@@ -92,6 +99,7 @@ public sealed class IngestOptions
         if (FramesPerClip < 1) throw new InvalidOperationException("Ingest:FramesPerClip must be at least 1.");
         if (ThumbnailWidth < 16) throw new InvalidOperationException("Ingest:ThumbnailWidth must be at least 16.");
         if (ReminderPeriod <= TimeSpan.Zero) throw new InvalidOperationException("Ingest:ReminderPeriod must be positive.");
+        if (!(MaxUndecodableFrameShare >= 0 && MaxUndecodableFrameShare < 1)) throw new InvalidOperationException("Ingest:MaxUndecodableFrameShare must be at least 0 and less than 1.");
         if (string.IsNullOrWhiteSpace(AnalysisQueue)) throw new InvalidOperationException("Ingest:AnalysisQueue must name the workers' queue.");
     }
 }

@@ -53,7 +53,11 @@ public static class PlatformCommands
             }
             var status = await WaitAsync(client, id, cancellationToken);
             if (parse.GetValue(JsonOption)) System.Console.WriteLine(JsonSerializer.Serialize(status));
-            else System.Console.WriteLine($"{id} {status.State}: {status.Progress.Done}/{status.Progress.Total} clips{(status.Error is null ? "" : $" ({status.Error})")}");
+            else
+            {
+                System.Console.WriteLine($"{id} {status.State}: {status.Progress.Done}/{status.Progress.Total} clips{(status.Error is null ? "" : $" ({status.Error})")}");
+                foreach (var warning in status.Warnings) System.Console.WriteLine($"  warning: {warning}");
+            }
             return status.State == VideoState.Failed ? CommandRunner.Failure : 0;
         });
         return command;

@@ -20,6 +20,9 @@ public sealed record VideoStatus
     /// <summary>Why the video failed, or a summary of failed clips; null when none.</summary>
     [JsonPropertyName("error")] public string? Error { get; init; }
 
+    /// <summary>What the decoder complained of in a video that still decoded (e.g. a frame that could not be decoded); empty when none.</summary>
+    [JsonPropertyName("warnings")] public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The video's length, once probed.</summary>
     [JsonPropertyName("duration_seconds")] public double? DurationSeconds { get; init; }
 

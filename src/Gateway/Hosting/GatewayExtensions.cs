@@ -37,6 +37,7 @@ public static class GatewayExtensions
             .Validate(o => o.MaxUploadBytes > 0, "Gateway:MaxUploadBytes must be positive")
             .Validate(o => o.MaxDurationSeconds > 0, "Gateway:MaxDurationSeconds must be positive")
             .Validate(o => o.ModelQueryTimeout > TimeSpan.Zero && o.GenerationTimeout > TimeSpan.Zero, "Gateway:ModelQueryTimeout and Gateway:GenerationTimeout must be positive")
+            .Validate(o => o.MaxUndecodableFrameShare >= 0 && o.MaxUndecodableFrameShare < 1, "Gateway:MaxUndecodableFrameShare must be at least 0 and less than 1")
             .ValidateOnStart();
         services.AddOptions<OrleansClusterOptions>().Bind(configuration.GetSection(OrleansClusterOptions.SectionName));
         services.AddResultsDatabase(configuration);

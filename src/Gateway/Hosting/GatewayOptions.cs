@@ -52,6 +52,12 @@ public sealed class GatewayOptions
     /// <summary>How long the synchronous probe of an upload may take before it is refused.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The share of an upload's frames that may fail to decode (0 to 1, below 1) before it is refused with 422; the
+    /// silo's <c>Ingest:MaxUndecodableFrameShare</c> applies the same rule to the frames it decodes, and should agree.
+    /// </summary>
+    public double MaxUndecodableFrameShare { get; set; } = 0.1;
+
     /// <summary>The configured blob root, else the environment's, else the repository's .vcp/blobs.</summary>
     public static string ResolveBlobRoot(string? configured)
     {

@@ -135,7 +135,7 @@ public static class UploadEndpoints
                 return Problem(StatusCodes.Status400BadRequest, "Empty upload", "the upload is empty");
             }
 
-            var outcome = await probe.ProbeAsync(path, settings.MaxDurationSeconds, settings.ProbeTimeout, cancellationToken);
+            var outcome = await probe.ProbeAsync(path, settings.MaxDurationSeconds, settings.ProbeTimeout, settings.MaxUndecodableFrameShare, cancellationToken);
             if (!outcome.Accepted)
             {
                 logger.LogInformation("Upload {File} ({Bytes} bytes) refused: {Reason}", upload.FileName, size, outcome.Reason);

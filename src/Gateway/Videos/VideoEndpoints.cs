@@ -219,6 +219,7 @@ public static class VideoEndpoints
         State = video.State,
         Progress = new VideoProgress { Done = video.ClipsDone + video.ClipsFailed, Total = video.ClipsTotal, Failed = video.ClipsFailed },
         Error = video.Error,
+        Warnings = video.Warnings,
         DurationSeconds = video.DurationSeconds,
         CreatedAt = video.CreatedAt,
         UpdatedAt = video.UpdatedAt,

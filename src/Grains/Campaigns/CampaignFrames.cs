@@ -47,7 +47,7 @@ public sealed class CampaignFrames(IVideoIngestor ingestor, BlobLayout blobs, IO
             var plan = ClipPlan.Plan(probe.FrameCount, probe.FrameRate, video.ClipLengthSeconds, video.OverlapSeconds, input.Frames)
                 .Where(p => wanted.ContainsKey(p.Index)).ToList();
             var size = new FrameSize(input.Width, input.Height, input.Resize == "crop" ? FrameResize.Crop : FrameResize.Stretch);
-            var job = new ExtractionJob(source, folder, plan, input.Frames, size);
+            var job = new ExtractionJob(source, folder, plan, input.Frames, probe.FrameCount, size);
             await foreach (var extracted in ingestor.ExtractAsync(job, cancellationToken))
             {
                 places[wanted[extracted.Clip.Index].Id] = new FramePlace(extracted.FramesPath, null);

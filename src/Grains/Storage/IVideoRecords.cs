@@ -31,7 +31,7 @@ public interface IVideoRecords
 /// <summary>A model version clips are cut and queued for: its name (its queue) and its input (null when its workers never said).</summary>
 public sealed record ModelTarget(string Name, FrameInput? Input);
 
-/// <summary>The video row's fields the grain owns.</summary>
+/// <summary>The video row's fields the grain owns (<c>Warnings</c> null: leave the row's as they are).</summary>
 public sealed record VideoRow(
     Guid Id,
     string FileName,
@@ -47,7 +47,8 @@ public sealed record VideoRow(
     DateTimeOffset CreatedAt,
     int ClipsTotal,
     int ClipsDone,
-    int ClipsFailed);
+    int ClipsFailed,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>A clip whose analysis is over: <see cref="ClipState.Analysed"/> or <see cref="ClipState.Failed"/> with the reason.</summary>
 public sealed record SettledClip(int Index, ClipState State, string? Error);

@@ -47,6 +47,10 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
             row.ClipsTotal = video.ClipsTotal;
             row.ClipsDone = video.ClipsDone;
             row.ClipsFailed = video.ClipsFailed;
+            if (video.Warnings is not null)
+            {
+                row.Warnings = [.. video.Warnings];
+            }
             row.UpdatedAt = clock.GetUtcNow();
             try
             {

@@ -255,7 +255,7 @@ public sealed class VideoGrain(
             {
                 logger.LogInformation("Video {VideoId}: resuming the split at clip {Index}", VideoId, todo[0].Index);
             }
-            var job = new ExtractionJob(source, blobs.ClipsFolder(VideoId), todo, S.FramesPerClip, Size());
+            var job = new ExtractionJob(source, blobs.ClipsFolder(VideoId), todo, S.FramesPerClip, S.FrameCount, Size());
             await foreach (var clip in ingestor.ExtractAsync(job, cancellationToken))
             {
                 await RecordClipAsync(clip, cancellationToken);
@@ -263,6 +263,11 @@ public sealed class VideoGrain(
                 {
                     await Task.Delay(_options.ClipDelay, clock, cancellationToken);
                 }
+            }
+            if (todo.Count > 0)
+            {
+                // Known only once the decode is over; a resumed split decodes the file from its start again.
+                S.Warnings = [.. job.Warnings];
             }
             await TransitionAsync(VideoState.Analysing);
             await CompleteIfDoneAsync();
@@ -457,7 +462,7 @@ public sealed class VideoGrain(
                 await records.SaveVideoAsync(new VideoRow(
                     VideoId, request.FileName, request.BlobPath, request.SizeBytes, S.DurationSeconds, S.State,
                     S.ClipLengthSeconds, S.OverlapSeconds, S.FramesPerClip, request.Questions, S.Error, S.CreatedAt,
-                    S.ClipsTotal, S.Outcomes.Values.Count(o => !o.Failed), S.Outcomes.Values.Count(o => o.Failed)));
+                    S.ClipsTotal, S.Outcomes.Values.Count(o => !o.Failed), S.Outcomes.Values.Count(o => o.Failed), S.Warnings));
             }
         }
         finally

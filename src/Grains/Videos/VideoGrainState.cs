@@ -40,6 +40,9 @@ public sealed class VideoGrainState
     /// <summary>Why the video failed, or a summary of its failed clips.</summary>
     [Id(12)] public string? Error { get; set; }
 
+    /// <summary>What the decoder complained of in a video that still decoded (set when its split ends).</summary>
+    [Id(13)] public List<string> Warnings { get; set; } = [];
+
     /// <summary>The model version the clips are queued for (the active one when the video arrived); null when none was registered.</summary>
     [Id(20)] public string? ModelVersion { get; set; }
 

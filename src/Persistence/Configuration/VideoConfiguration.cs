@@ -16,6 +16,7 @@ internal sealed class VideoConfiguration : IEntityTypeConfiguration<Video>
         builder.Property(v => v.BlobPath).HasMaxLength(2048);
         builder.Property(v => v.State).HasConversion(new EnumAsSnakeCaseConverter<VideoState>()).HasMaxLength(32);
         builder.Property(v => v.QuestionsJson).HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
+        builder.Property(v => v.Warnings).HasColumnType("text[]").HasDefaultValueSql("'{}'::text[]");
         builder.HasIndex(v => v.State);
         builder.HasIndex(v => v.CreatedAt);
         builder.HasMany(v => v.Clips).WithOne(c => c.Video).HasForeignKey(c => c.VideoId).OnDelete(DeleteBehavior.Cascade);

@@ -35,6 +35,12 @@ public sealed class Video
     /// <summary>Why the video failed; null unless it did.</summary>
     public string? Error { get; set; }
 
+    /// <summary>
+    /// What the decoder complained of in a video that still decoded (a damaged slice skipped, frames that did not
+    /// decode), as short messages for the user; empty when it decoded cleanly.
+    /// </summary>
+    public List<string> Warnings { get; set; } = [];
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

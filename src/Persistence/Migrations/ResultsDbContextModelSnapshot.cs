@@ -584,6 +584,13 @@ namespace VideoCoca.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.PrimitiveCollection<List<string>>("Warnings")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text[]")
+                        .HasColumnName("warnings")
+                        .HasDefaultValueSql("'{}'::text[]");
+
                     b.HasKey("Id")
                         .HasName("pk_videos");
 

@@ -17,7 +17,7 @@ public sealed class ClipLoader(ModelConfig config)
     public async Task<IReadOnlyList<VideoClip>> LoadAsync(string path, double? clipLength = null, double overlap = 0, CancellationToken cancellationToken = default)
     {
         var video = await VideoFrameReader.ReadAsync(path, config.Vision.ImageWidth, config.Vision.ImageHeight, config.Preprocess.Resize, cancellationToken);
-        var windows = clipLength is null ? [(0.0, video.Duration)] : ClipWindows.Split(video.Duration, clipLength.Value, overlap);
+        var windows = clipLength is null ? [(0.0, video.Duration)] : ClipWindows.Split(video.Duration, clipLength.Value, overlap, video.FrameRate);
         var frames = config.Video.Frames;
         return windows.Select(w =>
         {

@@ -66,17 +66,30 @@ public static class VideoFrameReader
 /// <summary>The time windows a video is cut into, and the frames a model samples from each.</summary>
 public static class ClipWindows
 {
-    /// <summary>Windows of <paramref name="length"/> seconds, one starting every length minus overlap; a last window shorter than half a clip is dropped unless it is the only one.</summary>
-    public static IReadOnlyList<(double Start, double End)> Split(double duration, double length, double overlap = 0)
+    /// <summary>
+    /// Windows of <paramref name="length"/> seconds, one starting every length minus overlap, until the video's end: the
+    /// last one ends at <paramref name="duration"/>, however short, so that every second lies in a clip. With a
+    /// <paramref name="frameRate"/>, a tail that reaches less than one frame past the window before lengthens that one
+    /// instead of making one of its own (it would only sample frames that window has); without one (0), any tail longer
+    /// than a microsecond is a window.
+    /// The ingest's <c>VideoCoca.Ingest.ClipPlan.Windows</c> has exactly these semantics.
+    /// </summary>
+    public static IReadOnlyList<(double Start, double End)> Split(double duration, double length, double overlap = 0, double frameRate = 0)
     {
         if (length <= 0) throw new ArgumentOutOfRangeException(nameof(length), "clip length must be positive");
         if (overlap < 0 || overlap >= length) throw new ArgumentOutOfRangeException(nameof(overlap), "overlap must be at least 0 and less than the clip length");
-        var windows = new List<(double, double)>();
+        if (frameRate < 0) throw new ArgumentOutOfRangeException(nameof(frameRate), "frame rate must not be negative");
+        var windows = new List<(double Start, double End)>();
         var step = length - overlap;
+        var shortestTail = frameRate > 0 ? 1 / frameRate - 1e-6 : 1e-6;
         for (var start = 0.0; start < duration - 1e-6; start += step)
         {
+            if (windows.Count > 0 && duration - windows[^1].End < shortestTail)
+            {
+                windows[^1] = (windows[^1].Start, duration);
+                break;
+            }
             var end = Math.Min(duration, start + length);
-            if (end - start < length / 2 && windows.Count > 0) break;
             windows.Add((start, end));
             if (end >= duration) break;
         }

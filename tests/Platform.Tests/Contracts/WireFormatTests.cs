@@ -14,6 +14,7 @@ public sealed class WireFormatTests
         State = VideoState.CompletedWithErrors,
         Progress = new VideoProgress { Done = 5, Total = 5, Failed = 1 },
         Error = "1 clip failed",
+        Warnings = ["ffmpeg: 1 of 100 frames could not be decoded"],
         CreatedAt = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero),
         UpdatedAt = new DateTimeOffset(2026, 11, 23, 8, 1, 0, TimeSpan.Zero),
     };
@@ -30,11 +31,15 @@ public sealed class WireFormatTests
         var json = JsonNode.Parse(JsonSerializer.Serialize(Status, Resolve(options)))!.AsObject();
 
         Assert.Equal(
-            ["video_id", "file_name", "state", "progress", "error", "duration_seconds", "created_at", "updated_at"],
+            ["video_id", "file_name", "state", "progress", "error", "warnings", "duration_seconds", "created_at", "updated_at"],
             json.Select(p => p.Key));
         Assert.Equal("completed_with_errors", json["state"]!.GetValue<string>());
         Assert.Equal(["done", "total", "failed"], json["progress"]!.AsObject().Select(p => p.Key));
-        Assert.Equal(Status, JsonSerializer.Deserialize<VideoStatus>(json.ToJsonString(), Resolve(options)));
+        Assert.Equal(Status.Warnings, json["warnings"]!.AsArray().Select(w => w!.GetValue<string>()));
+        // A list compares by reference in a record's equality: compared on its own.
+        var read = JsonSerializer.Deserialize<VideoStatus>(json.ToJsonString(), Resolve(options))!;
+        Assert.Equal(Status.Warnings, read.Warnings);
+        Assert.Equal(Status, read with { Warnings = Status.Warnings });
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
 
             // The frames are the ones the model's own loader samples for the same windows.
             var decoded = await VideoFrameReader.ReadAsync(videos.ThreeScenes, Width, Height, ResizeMode.Stretch);
-            var windows = ClipWindows.Split(decoded.Duration, 4, 0);
+            var windows = ClipWindows.Split(decoded.Duration, 4, 0, decoded.FrameRate);
             Assert.Equal(3, windows.Count);
             var clipsFolder = Path.Combine(videos.BlobRoot, "videos", videoId.ToString("D"), "clips");
             for (var i = 0; i < 3; i++)

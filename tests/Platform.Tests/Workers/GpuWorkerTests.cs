@@ -233,7 +233,7 @@ public sealed class GpuWorkerTests(StackFixture stack) : IAsyncLifetime
         var (width, height, count) = (config.Vision.ImageWidth, config.Vision.ImageHeight, config.Video.Frames);
         var video = await VideoFrameReader.ReadAsync(videoPath, width, height, config.Preprocess.Resize);
         var clips = new List<ClipFrames>();
-        foreach (var (start, end) in ClipWindows.Split(video.Duration, 1.0))
+        foreach (var (start, end) in ClipWindows.Split(video.Duration, 1.0, 0, video.FrameRate))
         {
             var first = Math.Clamp((int)Math.Round(start * video.FrameRate), 0, video.FrameCount - 1);
             var last = Math.Clamp((int)Math.Round(end * video.FrameRate), first + 1, video.FrameCount);

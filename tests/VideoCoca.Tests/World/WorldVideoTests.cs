@@ -62,12 +62,29 @@ public sealed class WorldVideoTests : IDisposable
     }
 
     [Fact]
-    public void Windows_overlap_and_drop_a_short_tail()
+    public void Windows_overlap_and_keep_a_short_tail_to_the_true_end()
     {
         Assert.Equal([(0.0, 4.0), (3.0, 7.0), (6.0, 10.0)], ClipWindows.Split(10, 4, overlap: 1));
-        Assert.Equal([(0.0, 4.0)], ClipWindows.Split(5, 4));
+        Assert.Equal([(0.0, 4.0), (3.0, 7.0), (6.0, 10.0), (9.0, 10.5)], ClipWindows.Split(10.5, 4, overlap: 1));
+        // The last second once fell out of every clip.
+        Assert.Equal([(0.0, 4.0), (4.0, 5.0)], ClipWindows.Split(5, 4));
+        Assert.Equal([(0.0, 4.0), (4.0, 8.0), (8.0, 9.3)], ClipWindows.Split(9.3, 4, 0, 30));
         Assert.Equal([(0.0, 1.5)], ClipWindows.Split(1.5, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => ClipWindows.Split(10, 4, overlap: 4));
+    }
+
+    [Fact]
+    public void A_tail_of_less_than_a_frame_lengthens_the_last_window_and_one_frame_is_a_clip()
+    {
+        // 240 frames at 29.97 fps end 8 ms after the second window: not a clip of its own.
+        var ntsc = 30000 / 1001.0;
+        var windows = ClipWindows.Split(240 / ntsc, 4, 0, ntsc);
+        Assert.Equal(2, windows.Count);
+        Assert.Equal(240 / ntsc, windows[^1].End);
+        // 201 frames at 25 fps: the 201st is a clip of one frame.
+        Assert.Equal([(0.0, 4.0), (4.0, 8.0), (8.0, 201 / 25.0)], ClipWindows.Split(201 / 25.0, 4, 0, 25));
+        // A video of less than a frame is still one clip.
+        Assert.Equal([(0.0, 0.01)], ClipWindows.Split(0.01, 4, 0, 25));
     }
 
     [Fact]
