@@ -61,10 +61,10 @@ public sealed class RunningPlatform : IAsyncDisposable
     public HttpClient Http { get; private set; } = null!;
 
     /// <summary>
-    /// A silo (vcp-silo). <paramref name="clipDelay"/> slows its ingest (Ingest:ClipDelay) so that a test can stop it
-    /// half-way; reminders fire every few seconds so that another silo resumes such a video soon.
+    /// A silo (vcp-silo); reminders fire every few seconds so that another silo resumes a lost silo's videos soon.
+    /// <paramref name="settings"/>: extra environment (e.g. Ingest__HoldAfterClips).
     /// </summary>
-    public HostProcess StartSilo(string name, TimeSpan? clipDelay = null)
+    public HostProcess StartSilo(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var siloPort = FreePort();
         var silo = Start(name, HostBuildOutputs.Silo, new Dictionary<string, string>
@@ -75,9 +75,8 @@ public sealed class RunningPlatform : IAsyncDisposable
             ["Orleans__GatewayPort"] = Invariant(FreePort()),
             ["Ingest__BlobRoot"] = BlobRoot,
             ["Ingest__ReminderPeriod"] = "00:00:05",
-            ["Ingest__ClipDelay"] = (clipDelay ?? TimeSpan.Zero).ToString("c", CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Polly"] = "Warning",
-        });
+        }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
         _readiness[silo] = () => IsSiloActiveAsync(siloPort);
         return silo;
     }
@@ -85,8 +84,9 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// <summary>
     /// A worker (vcp-worker) with the shipped model, on the CPU with one torch thread (the test machine is small), in
     /// batches of 8 rather than 32: a few dozen clips then make several batches, spread over the workers there are.
+    /// <paramref name="settings"/>: extra environment (e.g. Worker__HoldAfterStoredResults).
     /// </summary>
-    public HostProcess StartWorker(string name)
+    public HostProcess StartWorker(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var worker = Start(name, HostBuildOutputs.Worker, new Dictionary<string, string>
         {
@@ -94,7 +94,7 @@ public sealed class RunningPlatform : IAsyncDisposable
             ["Worker__Device"] = "cpu",
             ["Worker__Threads"] = "1",
             ["Worker__BatchSize"] = "8",
-        });
+        }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
         _workers.Add(worker);
         _readiness[worker] = async () => (await QueueAsync(AnalyzeQueue))?.Consumers >= _workers.Count(w => !w.HasExited);
         return worker;
