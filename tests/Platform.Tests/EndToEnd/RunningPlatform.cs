@@ -115,7 +115,8 @@ public sealed class RunningPlatform : IAsyncDisposable
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__Orleans"] = "Warning",
         }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
-        Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+        // Generous: at a load average of 40 on 2 cores an upload took more than a minute; tests that prove a prompt answer time it themselves.
+        Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
         _readiness[gateway] = async () =>
         {
             try
