@@ -38,8 +38,13 @@ public sealed class IngestOptions
     /// <summary>How often a video's reminder fires while it is being ingested or analysed (resumes work after a silo loss).</summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A pause after each clip is queued: zero in production; tests use it to stop a silo mid-ingest.</summary>
-    public TimeSpan ClipDelay { get; set; } = TimeSpan.Zero;
+    /// <summary>
+    /// A test hook, 0 (off) in production: a fresh split (one that started with no clip recorded) holds once it has
+    /// recorded, published and checkpointed this many clips of a video, until the ingest is stopped, so that a test
+    /// can stop or kill the silo at exactly that point. An ingest that resumes a video (another silo taking it over)
+    /// never holds, so it carries the split to the end. Each video holds on its own.
+    /// </summary>
+    public int HoldAfterClips { get; set; }
 
     /// <summary>
     /// The workers' queue (their <c>Worker:QueueName</c>). The silo declares it and binds it to the clip messages before
@@ -100,6 +105,7 @@ public sealed class IngestOptions
         if (ThumbnailWidth < 16) throw new InvalidOperationException("Ingest:ThumbnailWidth must be at least 16.");
         if (ReminderPeriod <= TimeSpan.Zero) throw new InvalidOperationException("Ingest:ReminderPeriod must be positive.");
         if (!(MaxUndecodableFrameShare >= 0 && MaxUndecodableFrameShare < 1)) throw new InvalidOperationException("Ingest:MaxUndecodableFrameShare must be at least 0 and less than 1.");
+        if (HoldAfterClips < 0) throw new InvalidOperationException("Ingest:HoldAfterClips must be 0 (off) or more.");
         if (string.IsNullOrWhiteSpace(AnalysisQueue)) throw new InvalidOperationException("Ingest:AnalysisQueue must name the workers' queue.");
     }
 }

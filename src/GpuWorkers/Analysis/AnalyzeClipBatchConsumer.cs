@@ -19,7 +19,7 @@ namespace VideoCoca.GpuWorkers.Analysis;
 /// under (clip, model version), and publishes <see cref="ClipAnalyzed"/> or <see cref="ClipFailed"/> per clip.
 /// </summary>
 public sealed class AnalyzeClipBatchConsumer(
-    ModelRuntime runtime, ClipResultWriter writer, IOptions<WorkerOptions> options, ILogger<AnalyzeClipBatchConsumer> logger)
+    ModelRuntime runtime, ClipResultWriter writer, StoredResultsHold hold, IOptions<WorkerOptions> options, ILogger<AnalyzeClipBatchConsumer> logger)
     : IConsumer<Batch<AnalyzeClip>>
 {
     public async Task Consume(ConsumeContext<Batch<AnalyzeClip>> context)
@@ -129,10 +129,12 @@ public sealed class AnalyzeClipBatchConsumer(
                     outcomes[clip.ClipId] = result;
                     continue;
                 }
+                await hold.HoldBeforeStoringAsync(outcomes.Values.Count(o => o.Prediction is not null), clips.Count, cancellationToken);
                 var at = DateTimeOffset.UtcNow;
                 try
                 {
                     await writer.StoreAsync(clip.ClipId, runtime.VersionId, prediction, at, clip.CampaignId, cancellationToken);
+                    hold.Stored();
                     outcomes[clip.ClipId] = new Outcome(prediction, null, at);
                 }
                 catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)

@@ -53,6 +53,13 @@ public sealed class WorkerOptions
     /// <summary>Immediate retries of a failing message before it goes to the error queue.</summary>
     public int RetryLimit { get; set; } = 2;
 
+    /// <summary>
+    /// A test hook, 0 (off) in production: once the worker has stored this many results (over all its batches), the
+    /// batch that would store the next one holds before it does, for ever, its messages taken and not acknowledged,
+    /// so that a test can kill the worker with some of a batch's results stored and others not.
+    /// </summary>
+    public int HoldAfterStoredResults { get; set; }
+
     /// <summary>Checks the values; the worker refuses to start on a bad one.</summary>
     public IEnumerable<string> Validate()
     {
@@ -65,5 +72,6 @@ public sealed class WorkerOptions
         if (string.IsNullOrWhiteSpace(QueueName)) yield return "Worker:QueueName must not be empty";
         if (HeartbeatPeriod <= TimeSpan.Zero) yield return "Worker:HeartbeatPeriod must be positive";
         if (RetryLimit < 0) yield return "Worker:RetryLimit must be 0 or more";
+        if (HoldAfterStoredResults < 0) yield return "Worker:HoldAfterStoredResults must be 0 (off) or more";
     }
 }

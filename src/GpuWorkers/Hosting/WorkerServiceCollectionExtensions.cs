@@ -30,6 +30,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ModelRuntime>();
         services.AddSingleton<ResultWatch>();
         services.AddSingleton<ClipResultWriter>();
+        services.AddSingleton<StoredResultsHold>();
         // Registered before the bus's hosted service, so it runs first.
         services.AddHostedService<ModelStartup>();
         services.TryAddSingleton(TimeProvider.System);

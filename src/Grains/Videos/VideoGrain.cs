@@ -255,13 +255,14 @@ public sealed class VideoGrain(
             {
                 logger.LogInformation("Video {VideoId}: resuming the split at clip {Index}", VideoId, todo[0].Index);
             }
+            var freshSplit = recorded.Count == 0;
             var job = new ExtractionJob(source, blobs.ClipsFolder(VideoId), todo, S.FramesPerClip, S.FrameCount, Size());
             await foreach (var clip in ingestor.ExtractAsync(job, cancellationToken))
             {
                 await RecordClipAsync(clip, cancellationToken);
-                if (_options.ClipDelay > TimeSpan.Zero)
+                if (freshSplit && _options.HoldAfterClips > 0 && S.Clips.Count == _options.HoldAfterClips)
                 {
-                    await Task.Delay(_options.ClipDelay, clock, cancellationToken);
+                    await HoldAsync(cancellationToken);
                 }
             }
             if (todo.Count > 0)
@@ -286,6 +287,17 @@ public sealed class VideoGrain(
             // Infrastructure trouble (database, broker): the state is checkpointed, the reminder tries again.
             logger.LogError(e, "Video {VideoId}: ingest interrupted; the reminder will resume it", VideoId);
         }
+    }
+
+    /// <summary>
+    /// The Ingest:HoldAfterClips test hook: the clips so far are recorded and published, and checkpointed with their
+    /// published flags, so the point a test stops or kills the silo at is exact; then nothing until the ingest is stopped.
+    /// </summary>
+    private async Task HoldAsync(CancellationToken cancellationToken)
+    {
+        await CheckpointAsync(mirror: false);
+        logger.LogWarning("Video {VideoId}: holding the ingest after {Clips} clips (Ingest:HoldAfterClips)", VideoId, S.Clips.Count);
+        await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
     }
 
     private IReadOnlyList<PlannedClip> Plan() =>

@@ -57,7 +57,7 @@ public sealed class CampaignFaultTests(PrivateStackFixture own) : IClassFixture<
             Assert.Equal(HoldAfterPublished, (await campaigns.LedgerAsync(campaign.Id)).Sent);
 
             // The worker holds half-way through a batch, some results stored and the batch unacknowledged: killed there.
-            await WaitForLogAsync([heldWorker], $"holding after storing {HoldAfterStored} results");
+            await WaitForLogAsync([heldWorker], $"Holding after storing {HoldAfterStored} results");
             await heldWorker.CrashAsync();
             Assert.Equal(HoldAfterStored, (await campaigns.ResultsUnderAsync(catalogue, second)).Count);
             platform.StartWorker("worker-b2", new Dictionary<string, string> { ["Worker__ModelPath"] = CampaignDriver.SecondModelPath });

@@ -62,10 +62,10 @@ public sealed class RunningPlatform : IAsyncDisposable
     public HttpClient Http { get; private set; } = null!;
 
     /// <summary>
-    /// A silo (vcp-silo). <paramref name="clipDelay"/> slows its ingest (Ingest:ClipDelay) so that a test can stop it
-    /// half-way; reminders fire every few seconds so that another silo resumes such a video soon.
+    /// A silo (vcp-silo); reminders fire every few seconds so that another silo resumes a lost silo's videos soon.
+    /// <paramref name="settings"/>: extra environment (e.g. Ingest__HoldAfterClips).
     /// </summary>
-    public HostProcess StartSilo(string name, TimeSpan? clipDelay = null, IReadOnlyDictionary<string, string>? settings = null)
+    public HostProcess StartSilo(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var siloPort = FreePort();
         var silo = Start(name, HostBuildOutputs.Silo, Overridden(new Dictionary<string, string>
@@ -76,7 +76,6 @@ public sealed class RunningPlatform : IAsyncDisposable
             ["Orleans__GatewayPort"] = Invariant(FreePort()),
             ["Ingest__BlobRoot"] = BlobRoot,
             ["Ingest__ReminderPeriod"] = "00:00:05",
-            ["Ingest__ClipDelay"] = (clipDelay ?? TimeSpan.Zero).ToString("c", CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Polly"] = "Warning",
         }, settings));
         _readiness[silo] = () => IsSiloActiveAsync(siloPort);
@@ -88,7 +87,7 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// batches of 8 rather than 32: a few dozen clips then make several batches, spread over the workers there are.
     /// </summary>
     /// <param name="name">The host's name in logs.</param>
-    /// <param name="settings">Extra environment, e.g. Worker__ModelPath for another model, Worker__ModelVersion for another name.</param>
+    /// <param name="settings">Extra environment, e.g. Worker__ModelPath for another model, Worker__ModelVersion for another name, Worker__HoldAfterStoredResults.</param>
     public HostProcess StartWorker(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var worker = Start(name, HostBuildOutputs.Worker, Overridden(new Dictionary<string, string>
@@ -125,7 +124,8 @@ public sealed class RunningPlatform : IAsyncDisposable
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__Orleans"] = "Warning",
         }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
-        Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+        // Generous: at a load average of 40 on 2 cores an upload took more than a minute; tests that prove a prompt answer time it themselves.
+        Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
         _readiness[gateway] = async () =>
         {
             try

@@ -89,7 +89,9 @@ public sealed class StackFixture : IAsyncLifetime
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not run scripts/stack.sh.");
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        // Generous: rabbitmqctl boots an Erlang VM per call, and start waits for other test runs' lock; on a 2-core
+        // machine at a load average of 35 add-vhost and delete-vhost took more than 3 minutes.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         await process.WaitForExitAsync(timeout.Token);
         if (process.ExitCode != 0)
         {

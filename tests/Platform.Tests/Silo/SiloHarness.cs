@@ -23,8 +23,8 @@ public sealed class SiloHarness(StackFixture stack, string blobRoot)
 
     public string BlobRoot { get; } = blobRoot;
 
-    /// <summary>A silo host as Program.cs builds it, with test settings on top.</summary>
-    public IHost BuildSilo(TimeSpan? clipDelay = null)
+    /// <summary>A silo host as Program.cs builds it, with test settings on top; <paramref name="holdAfterClips"/> is Ingest:HoldAfterClips.</summary>
+    public IHost BuildSilo(int holdAfterClips = 0)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -37,7 +37,7 @@ public sealed class SiloHarness(StackFixture stack, string blobRoot)
             ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ingest:BlobRoot"] = BlobRoot,
             ["Ingest:ReminderPeriod"] = "00:00:05",
-            ["Ingest:ClipDelay"] = (clipDelay ?? TimeSpan.Zero).ToString(),
+            ["Ingest:HoldAfterClips"] = holdAfterClips.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("VideoCoca", LogLevel.Information);
