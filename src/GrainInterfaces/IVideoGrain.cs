@@ -82,6 +82,6 @@ public enum ClipRetryOutcome
     /// <summary>The video has no failed clips (completed, or failed as a whole and so kept no clips).</summary>
     NoFailedClips,
 
-    /// <summary>A failed clip's frames file is gone; re-extracting it is not supported.</summary>
+    /// <summary>A failed clip's frames file is gone and could not be cut again from the original (itself gone, say).</summary>
     FramesMissing,
 }

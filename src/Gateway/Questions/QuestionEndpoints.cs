@@ -90,7 +90,7 @@ public static class QuestionEndpoints
                         lock (errors)
                         {
                             foreach (var failed in response.Answers.Where(a => a.Answer is null)) errors[failed.ClipId] = failed.Error ?? "no answer";
-                            foreach (var noFrames in batch.Where(c => c.FramesPath is null)) errors[noFrames.Id] = "the clip has no stored frames";
+                            foreach (var noFrames in batch.Where(c => c.FramesPath is null)) errors[noFrames.Id] = "the clip has no stored frames (deleted under Retention:Frames once its video was analysed)";
                         }
                     });
             }
@@ -156,7 +156,7 @@ public static class QuestionEndpoints
 
     private static async Task<List<VideoClip>> ClipsAsync(ResultsDbContext db, Guid videoId, int? versionId, CancellationToken cancellationToken) =>
         await db.Clips.AsNoTracking().Where(c => c.VideoId == videoId).OrderBy(c => c.Index)
-            .Select(c => new VideoClip(c.Id, c.Index, c.StartSeconds, c.EndSeconds, c.FramesPath, c.Video!.FramesPerClip,
+            .Select(c => new VideoClip(c.Id, c.Index, c.StartSeconds, c.EndSeconds, c.FramesDeletedAt == null ? c.FramesPath : null, c.Video!.FramesPerClip,
                 versionId != null && c.Results.Any(r => r.ModelVersionId == versionId)))
             .ToListAsync(cancellationToken);
 

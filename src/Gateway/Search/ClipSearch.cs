@@ -140,7 +140,7 @@ public static class ClipSearch
         return await db.ClipResults.AsNoTracking()
             .Where(r => r.ModelVersionId == versionId && ids.Contains(r.ClipId))
             .Select(r => new FoundClip(r.ClipId, r.Clip!.VideoId, r.Clip.Index, r.Clip.StartSeconds, r.Clip.EndSeconds, r.Caption,
-                r.Clip.ThumbnailPath, r.Clip.FramesPath, r.Clip.Video!.FramesPerClip))
+                r.Clip.ThumbnailPath, r.Clip.FramesDeletedAt == null ? r.Clip.FramesPath : null, r.Clip.Video!.FramesPerClip))
             .ToDictionaryAsync(c => c.ClipId, cancellationToken);
     }
 

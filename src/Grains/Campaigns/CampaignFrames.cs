@@ -31,7 +31,10 @@ public sealed class CampaignFrames(IVideoIngestor ingestor, BlobLayout blobs, IO
         var missing = new List<Clip>();
         foreach (var clip in clips)
         {
-            var stored = clip.FramesPath is { } path && (clip.FramesInput ?? defaults) == input.Key && File.Exists(blobs.Resolve(path)) ? blobs.Resolve(path) : null;
+            // Frames the retention sweeper has marked deleted are never sent, even while the file is still there: the sweeper
+            // removes it right after marking, perhaps before a worker reads it (see RetentionSweeper).
+            var stored = clip.FramesPath is { } path && clip.FramesDeletedAt is null && (clip.FramesInput ?? defaults) == input.Key && File.Exists(blobs.Resolve(path))
+                ? blobs.Resolve(path) : null;
             var recut = Path.Combine(folder, $"{clip.Index}.rgb");
             if (stored is not null) places[clip.Id] = new FramePlace(stored, null);
             else if (File.Exists(recut)) places[clip.Id] = new FramePlace(recut, null);
@@ -40,6 +43,19 @@ public sealed class CampaignFrames(IVideoIngestor ingestor, BlobLayout blobs, IO
         if (missing.Count == 0) return places;
 
         var source = blobs.Resolve(video.BlobPath);
+        if (video.OriginalDeletedAt is not null || !File.Exists(source))
+        {
+            var why = video.OriginalDeletedAt is { } deletedAt
+                ? $"the original upload was deleted on {deletedAt:yyyy-MM-dd HH:mm} UTC under the retention settings (Retention:Originals)"
+                : "the original upload is missing from blob storage";
+            logger.LogWarning("Video {VideoId}: frames for input {Input} cannot be cut again: {Reason}", video.Id, input.Key, why);
+            foreach (var clip in missing)
+            {
+                places[clip.Id] = new FramePlace(null, $"the frames of clip {clip.Index} for input {input.Key} cannot be cut again: {why}");
+            }
+            return places;
+        }
+        var failure = "";
         try
         {
             var probe = await Task.Run(() => ingestor.ProbeAsync(source, cancellationToken), cancellationToken);
@@ -57,10 +73,11 @@ public sealed class CampaignFrames(IVideoIngestor ingestor, BlobLayout blobs, IO
         catch (IngestException e)
         {
             logger.LogWarning("Video {VideoId}: frames for input {Input} could not be cut again: {Error}", video.Id, input.Key, e.Message);
+            failure = $": {e.Message}";
         }
         foreach (var clip in missing.Where(c => !places.ContainsKey(c.Id)))
         {
-            places[clip.Id] = new FramePlace(null, $"the frames of clip {clip.Index} for input {input.Key} could not be cut from the original video");
+            places[clip.Id] = new FramePlace(null, $"the frames of clip {clip.Index} for input {input.Key} could not be cut from the original video{failure}");
         }
         return places;
     }

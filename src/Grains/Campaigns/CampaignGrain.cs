@@ -224,6 +224,13 @@ public sealed class CampaignGrain(
     private async Task SendAsync(ResultsDbContext db, Campaign campaign, FrameInput input, IReadOnlyList<Clip> clips, CancellationToken cancellationToken)
     {
         var version = campaign.TargetVersion!.Name;
+        // The clips as they are now, under FOR SHARE: their ledger lines are written, so no retention sweep that starts from here
+        // on deletes their frames, and one marking them at this very moment is waited for; a clip it marked is then cut again
+        // rather than sent with a file that goes before a worker reads it (see RetentionSweeper).
+        var ids = clips.Select(c => c.Id).ToArray();
+        var current = await db.Clips.FromSql($"SELECT * FROM clips WHERE id = ANY({ids}) FOR SHARE").AsNoTracking()
+            .ToDictionaryAsync(c => c.Id, cancellationToken);
+        clips = clips.Select(c => current.GetValueOrDefault(c.Id) ?? c).ToList();
         var videos = await db.Videos.AsNoTracking().Where(v => clips.Select(c => c.VideoId).Contains(v.Id)).ToDictionaryAsync(v => v.Id, cancellationToken);
         var sent = new List<Guid>();
         var unreadable = new List<(Guid ClipId, string Reason)>();

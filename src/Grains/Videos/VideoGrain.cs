@@ -127,10 +127,10 @@ public sealed class VideoGrain(
         }
         var clips = failed.Select(i => S.Clips.FirstOrDefault(c => c.Index == i)).ToList();
         var missing = failed.Where((_, n) => clips[n] is not { } clip || !File.Exists(blobs.Resolve(clip.FramesPath))).ToList();
-        if (missing.Count > 0)
+        if (missing.Count > 0 && await CutFramesAgainAsync(missing) is { } why)
         {
             return Refused(ClipRetryOutcome.FramesMissing,
-                $"the frames of clip{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} of video {VideoId} are gone; re-extracting them is not supported");
+                $"the frames of clip{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} of video {VideoId} are gone and {why}");
         }
 
         // Reminder first: a silo lost from here on leaves a video the reminder looks after (republishing what was not published).
@@ -155,6 +155,30 @@ public sealed class VideoGrain(
         await CheckpointAsync(mirror: false);
         logger.LogInformation("Video {VideoId}: failed clips {Indices} queued again", VideoId, string.Join(", ", failed));
         return new ClipRetry(ClipRetryOutcome.Queued, Snapshot(), failed, null);
+    }
+
+    /// <summary>Frames of failed clips that are gone, cut again from the original into the same files; null once done, else why not.</summary>
+    private async Task<string?> CutFramesAgainAsync(IReadOnlyList<int> indices)
+    {
+        if (indices.Any(i => !S.Clips.Exists(c => c.Index == i))) return "the video keeps no record of them";
+        var source = blobs.Resolve(S.Request!.BlobPath);
+        if (!File.Exists(source)) return "so is the original upload (Retention:Originals), so they cannot be cut again";
+        var job = new ExtractionJob(source, blobs.ClipsFolder(VideoId), Plan().Where(p => indices.Contains(p.Index)).ToList(), S.FramesPerClip, S.FrameCount, Size());
+        try
+        {
+            await foreach (var extracted in ingestor.ExtractAsync(job, CancellationToken.None))
+            {
+                S.Clips.First(c => c.Index == extracted.Clip.Index).FramesPath = extracted.FramesPath;
+            }
+        }
+        catch (IngestException e)
+        {
+            return $"could not be cut again from the original upload: {e.Message}";
+        }
+        var uncut = indices.Where(i => !File.Exists(blobs.Resolve(S.Clips.First(c => c.Index == i).FramesPath))).ToList();
+        if (uncut.Count > 0) return $"the original upload did not yield clip{(uncut.Count > 1 ? "s" : "")} {string.Join(", ", uncut)} again";
+        logger.LogInformation("Video {VideoId}: frames of failed clips {Indices} cut again from the original for a retry", VideoId, string.Join(", ", indices));
+        return null;
     }
 
     private ClipRetry Refused(ClipRetryOutcome outcome, string detail) => new(outcome, Snapshot(), [], detail);

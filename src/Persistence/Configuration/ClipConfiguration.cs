@@ -16,6 +16,8 @@ internal sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         builder.Property(c => c.FramesInput).HasMaxLength(64);
         builder.Property(c => c.State).HasConversion(new EnumAsSnakeCaseConverter<ClipState>()).HasMaxLength(32);
         builder.HasIndex(c => new { c.VideoId, c.Index }).IsUnique();
+        // The retention sweeper's question, "which clips still keep a frames file", over a catalogue where almost all do not.
+        builder.HasIndex(c => c.VideoId).HasFilter("frames_deleted_at IS NULL AND frames_path IS NOT NULL");
         builder.HasMany(c => c.Results).WithOne(r => r.Clip).HasForeignKey(r => r.ClipId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -45,6 +45,12 @@ public sealed class Video
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// When the original upload at <see cref="BlobPath"/> was deleted under the retention settings (Retention:Originals);
+    /// null while it is kept. Without it the video's clips cannot be cut again for a model of another input.
+    /// </summary>
+    public DateTimeOffset? OriginalDeletedAt { get; set; }
+
     /// <summary>Clips in the video; 0 until it is split.</summary>
     public int ClipsTotal { get; set; }
 

@@ -215,6 +215,10 @@ namespace VideoCoca.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_clips");
 
+                    b.HasIndex("VideoId")
+                        .HasDatabaseName("ix_clips_video_id")
+                        .HasFilter("frames_deleted_at IS NULL AND frames_path IS NOT NULL");
+
                     b.HasIndex("VideoId", "Index")
                         .IsUnique()
                         .HasDatabaseName("ix_clips_video_id_index");
@@ -558,6 +562,10 @@ namespace VideoCoca.Persistence.Migrations
                     b.Property<int>("FramesPerClip")
                         .HasColumnType("integer")
                         .HasColumnName("frames_per_clip");
+
+                    b.Property<DateTimeOffset?>("OriginalDeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("original_deleted_at");
 
                     b.Property<double>("OverlapSeconds")
                         .HasColumnType("double precision")

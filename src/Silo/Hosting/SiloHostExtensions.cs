@@ -13,6 +13,7 @@ using VideoCoca.Ingest;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
 using VideoCoca.Silo.Consumers;
+using VideoCoca.Silo.Retention;
 
 namespace VideoCoca.Silo.Hosting;
 
@@ -23,7 +24,7 @@ public static class SiloHostExtensions
 
     /// <summary>
     /// The whole silo: Orleans (ADO.NET clustering, grain storage "videos" and reminders on the platform's
-    /// PostgreSQL), the results database, the bus with the results consumer, and the ingest services.
+    /// PostgreSQL), the results database, the bus with the results consumer, the ingest services, and the retention sweeper.
     /// </summary>
     /// <param name="builder">The host.</param>
     /// <param name="configureBus">More consumers for the same bus (tests).</param>
@@ -36,6 +37,7 @@ public static class SiloHostExtensions
 
         builder.Services.AddResultsDatabase(configuration);
         builder.Services.AddVideoGrainServices(configuration);
+        builder.Services.AddHostedService<RetentionSweeper>();
         builder.Services.AddPlatformMessaging(configuration, bus =>
         {
             bus.AddConsumer<ClipResultsConsumer, ClipResultsConsumerDefinition>();

@@ -24,7 +24,9 @@ public sealed class SearchAndAskTests(StackFixture stack)
     public async Task ACatalogueOfWorldVideosIsSearchedByCaptionAndPartAndAskedAboutThenServedFromStorageWithoutAWorker()
     {
         await using var platform = new RunningPlatform(stack, "search");
-        platform.StartSilo("silo");
+        // Asking a new question and reranking run the model on the clips' stored frames, which the default retention
+        // (Retention:Frames 0) deletes once a video is analysed: this catalogue keeps them.
+        platform.StartSilo("silo", settings: new Dictionary<string, string> { ["Retention__Frames"] = "" });
         var worker = platform.StartWorker("worker");
         platform.StartGateway();
         await platform.CheckAsync(async () =>

@@ -155,19 +155,27 @@ public sealed class WebhookAndEventsTests(StackFixture stack)
             Assert.Equal(video.Scenes[0].Caption, clips[0].Caption);
             Assert.Null(clips[0].Error);
 
-            // Frames gone: refused, naming the clip; nothing changes.
+            // Frames gone, and the original upload too (Retention:Originals): refused, naming the clip and the original; nothing changes.
             File.Delete(path);
+            var upload = Path.Combine(platform.BlobRoot, "videos", videoId.ToString("D"), "source.mp4");
+            Assert.True(File.Exists(upload), $"no original upload at {upload}");
+            File.Move(upload, upload + ".aside");
             await AssertProblemAsync(await platform.Http.PostAsync($"/api/videos/{videoId}/retry", null), HttpStatusCode.Conflict, "clip 1 ");
+            await AssertProblemAsync(await platform.Http.PostAsync($"/api/videos/{videoId}/retry", null), HttpStatusCode.Conflict, "original upload");
             Assert.Equal(VideoState.CompletedWithErrors, (await platform.GetStatusAsync(videoId)).State);
+            Assert.False(File.Exists(path));
 
-            // Frames back: the clip is queued again, analysed, and the video completes.
-            await File.WriteAllBytesAsync(path, original);
+            // The original back, the frames still gone: the retry cuts them again from it; the clip is queued again, analysed,
+            // and the video completes.
+            File.Move(upload + ".aside", upload);
             using (var retry = await platform.Http.PostAsync($"/api/videos/{videoId}/retry", null))
             {
                 Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
                 var accepted = await retry.Content.ReadFromJsonAsync<VideoStatus>();
                 Assert.Equal((VideoState.Analysing, 2, 0), (accepted!.State, accepted.Progress.Done, accepted.Progress.Failed));
             }
+            // The same frames as the first cut (read while the video is analysing: retention takes analysed clips' frames once it finishes).
+            Assert.Equal(original, await File.ReadAllBytesAsync(path));
             status = (await platform.WaitForFinishedAsync([videoId], TimeSpan.FromMinutes(2)))[videoId];
             Assert.Equal((VideoState.Completed, 3, 3, 0, (string?)null), (status.State, status.Progress.Done, status.Progress.Total, status.Progress.Failed, status.Error));
             clips = await platform.GetClipsAsync(videoId);
