@@ -9,7 +9,7 @@ namespace VideoCoca.Platform.Tests.Retention;
 
 /// <summary>
 /// What the platform keeps after analysis (Retention:*), checked on disk and in the database as an operator would, and what
-/// a user still gets: with the default retention a video's frame files go once it is analysed, its thumbnails stay, and a
+/// a user still gets: with frames kept for no time at all a video's frame files go once it is analysed, its thumbnails stay, and a
 /// campaign under a second model (another input) analyses it again from the original; with frames kept and originals
 /// deleted, the frames stay and such a campaign fails the video's clips saying that the original is gone.
 /// </summary>
@@ -19,13 +19,13 @@ public sealed class RetentionTests(PrivateStackFixture own) : IClassFixture<Priv
     private const int Scenes = 2;
 
     [Fact(Timeout = 600_000)]
-    public async Task WithTheDefaultRetentionFramesGoAfterAnalysisAndACampaignCutsThemAgainFromTheOriginal()
+    public async Task WithNoFramesKeptFramesGoAfterAnalysisAndACampaignCutsThemAgainFromTheOriginal()
     {
         await using var platform = new RunningPlatform(own.Stack, "retention-default");
         var campaigns = new CampaignDriver(platform, own.Stack);
         platform.StartSilo("silo", settings: new Dictionary<string, string>(CampaignDriver.FastCampaigns)
         {
-            // The defaults, said out loud: frames go once the video finished, originals stay.
+            // Frames go once the video finished (the default keeps them a week), originals stay (the default).
             ["Retention__Frames"] = "00:00:00",
             ["Retention__SweepPeriod"] = "00:00:01",
         });
@@ -46,7 +46,7 @@ public sealed class RetentionTests(PrivateStackFixture own) : IClassFixture<Priv
             await AssertThumbnailsServedAsync(platform, id);
             var original = await OriginalAsync(id);
             Assert.Null(original.DeletedAt);
-            Assert.True(File.Exists(Resolve(platform, original.BlobPath)), "the original upload is gone under the default retention");
+            Assert.True(File.Exists(Resolve(platform, original.BlobPath)), "the original upload is gone although originals are kept");
 
             // A second model with another input: its frames are cut again from the original, and every clip is analysed.
             platform.StartWorker("worker-b", new Dictionary<string, string> { ["Worker__ModelPath"] = CampaignDriver.SecondModelPath });

@@ -15,7 +15,7 @@ namespace VideoCoca.Platform.Tests.Silo;
 /// files fail cleanly; a silo stopped mid-ingest leaves the rest to another silo without duplicating any clip.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture videos) : IClassFixture<WorldVideosFixture>
+public sealed class VideoIngestTests(PrivateStackFixture own, WorldVideosFixture videos) : IClassFixture<WorldVideosFixture>, IClassFixture<PrivateStackFixture>
 {
     private const int Width = 64;
     private const int Height = 48;
@@ -25,7 +25,7 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
     [Fact(Timeout = 240_000)]
     public async Task AWorldVideoIsSplitIntoTheModelsClipsQueuedAndCompleted()
     {
-        var harness = new SiloHarness(stack, videos.BlobRoot);
+        var harness = new SiloHarness(own.Stack, videos.BlobRoot);
         await using var probe = await harness.StartProbeAsync();
         using var silo = harness.BuildSilo();
         await silo.StartAsync();
@@ -110,7 +110,7 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
     [Fact(Timeout = 240_000)]
     public async Task AFailedClipCompletesTheVideoWithErrors()
     {
-        var harness = new SiloHarness(stack, videos.BlobRoot);
+        var harness = new SiloHarness(own.Stack, videos.BlobRoot);
         await using var probe = await harness.StartProbeAsync();
         using var silo = harness.BuildSilo();
         await silo.StartAsync();
@@ -137,7 +137,7 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
     [Fact(Timeout = 240_000)]
     public async Task VerdictsStoredButNeverReportedAreTakenFromTheClipRowsByTheReminder()
     {
-        var harness = new SiloHarness(stack, videos.BlobRoot);
+        var harness = new SiloHarness(own.Stack, videos.BlobRoot);
         await using var probe = await harness.StartProbeAsync();
         using var silo = harness.BuildSilo();
         await silo.StartAsync();
@@ -193,7 +193,7 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
             "audio" => await videos.AudioOnlyAsync(),
             _ => await videos.TruncatedAsync(),
         };
-        var harness = new SiloHarness(stack, videos.BlobRoot);
+        var harness = new SiloHarness(own.Stack, videos.BlobRoot);
         using var silo = harness.BuildSilo();
         await silo.StartAsync();
         try
@@ -207,7 +207,12 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
             Assert.Equal(VideoState.Failed, snapshot.State);
             Assert.Contains(error, snapshot.Error);
             Assert.Equal(0, snapshot.ClipsTotal);
+            // The grain answers between its awaits, so its snapshot can say failed a moment before the row does.
             var row = await harness.VideoRowAsync(videoId);
+            for (var deadline = DateTime.UtcNow + Patience; row?.State != "failed" && DateTime.UtcNow < deadline; row = await harness.VideoRowAsync(videoId))
+            {
+                await Task.Delay(100);
+            }
             Assert.Equal(("failed", snapshot.Error), (row!.State, row.Error));
             Assert.Equal(0, await harness.CountClipRowsAsync(videoId));
             var clipsFolder = Path.Combine(videos.BlobRoot, "videos", videoId.ToString("D"), "clips");
@@ -222,7 +227,7 @@ public sealed class VideoIngestTests(StackFixture stack, WorldVideosFixture vide
     [Fact(Timeout = 300_000)]
     public async Task ASiloStoppedMidIngestLeavesTheRestToAnotherWithoutDuplicates()
     {
-        var harness = new SiloHarness(stack, videos.BlobRoot);
+        var harness = new SiloHarness(own.Stack, videos.BlobRoot);
         await using var probe = await harness.StartProbeAsync();
         var videoId = Guid.NewGuid();
         var upload = videos.Upload(videos.TenScenes, videoId);

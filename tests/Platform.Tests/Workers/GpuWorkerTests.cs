@@ -29,8 +29,12 @@ namespace VideoCoca.Platform.Tests.Workers;
 /// message ends in the error queue and is still reported as ClipFailed.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class GpuWorkerTests(StackFixture stack) : IAsyncLifetime
+public sealed class GpuWorkerTests(PrivateStackFixture own) : IAsyncLifetime, IClassFixture<PrivateStackFixture>
 {
+    // A database of its own: the versions these workers register (B-32 among them) must not become the active version
+    // that other classes' uploads are queued for.
+    private StackFixture stack => own.Stack;
+
     private readonly string _folder = Directory.CreateTempSubdirectory("vcp-worker-tests-").FullName;
     private readonly string _queue = $"analyze-clip-tests-{Guid.NewGuid():N}";
     private readonly Outcomes _outcomes = new();
