@@ -136,7 +136,7 @@ public sealed class BenchPlatform : IAsyncDisposable
     /// <summary>Throws with the host's log when one of the hosts has exited.</summary>
     public void ThrowIfAnyExited()
     {
-        if (_hosts.FirstOrDefault(h => h.Process.HasExited) is { Name: var name, Process: var process })
+        foreach (var (name, process) in _hosts.Where(h => h.Process.HasExited))
         {
             throw Failure($"{name} exited with {process.ExitCode}", name);
         }
