@@ -115,7 +115,8 @@ public sealed class CampaignBenchmark(GatewayClient gateway, TimeSpan timeout)
 
     /// <summary>
     /// Uploads the videos one at a time, each once the one before has completed and <paramref name="gap"/> has passed,
-    /// and times each; with <paramref name="campaignId"/>, notes that campaign's backlog around each.
+    /// and times each; with <paramref name="campaignId"/>, notes that campaign's backlog around each, and stops early
+    /// when the campaign has no clip left in flight (fewer latencies than videos then).
     /// </summary>
     public async Task<IReadOnlyList<UploadLatency>> TimeUploadsAsync(
         IReadOnlyList<string> videos, Guid? campaignId, TimeSpan gap, Action<double, double, string> progress, CancellationToken cancellationToken)
@@ -125,6 +126,8 @@ public sealed class CampaignBenchmark(GatewayClient gateway, TimeSpan timeout)
         {
             progress(latencies.Count, videos.Count, "");
             var before = campaignId is { } id ? await gateway.GetCampaignAsync(id, cancellationToken) : null;
+            // Once the campaign has nothing queued, an upload would measure the idle platform again: stop there.
+            if (before is not null && (before.InFlight == 0 || before.State != CampaignStates.Running)) break;
             var started = DateTimeOffset.UtcNow;
             var videoId = await gateway.UploadAsync(video, new GatewayClient.UploadOptions(null, null, null, []), cancellationToken);
             VideoStatus status;

@@ -24,7 +24,7 @@ public static class CampaignBenchCommand
     public static Command Create()
     {
         var videos = new Option<int>("--videos") { Description = "world videos of the catalogue, uploaded at once and analysed by version A", DefaultValueFactory = _ => 20 };
-        var scenes = new Option<int>("--scenes") { Description = "4-second scenes (clips) per catalogue video", DefaultValueFactory = _ => 10 };
+        var scenes = new Option<int>("--scenes") { Description = "4-second scenes (clips) per catalogue video: the catalogue's clips are the campaigns' backlog, which must outlast the timed uploads", DefaultValueFactory = _ => 20 };
         var uploads = new Option<int>("--uploads") { Description = "new uploads timed one at a time, idle and again while a campaign runs", DefaultValueFactory = _ => 8 };
         var uploadScenes = new Option<int>("--upload-scenes") { Description = "4-second scenes (clips) per new upload", DefaultValueFactory = _ => 2 };
         var gap = new Option<double>("--gap") { Description = "seconds between one new upload's completion and the next upload", DefaultValueFactory = _ => 0.5 };
@@ -132,6 +132,10 @@ public static class CampaignBenchCommand
         await benchmark.WaitForBacklogAsync(campaignC.Id, 128, cancellationToken);
         var loaded = await CommandRunner.WithProgressAsync($"new uploads, campaign under {VersionC} running",
             report => benchmark.TimeUploadsAsync(newUploads, campaignC.Id, settings.Gap, report, cancellationToken));
+        if (loaded.Count == 0)
+        {
+            throw new UserInputException("the campaign had analysed the whole catalogue before the first upload: raise --videos or --scenes");
+        }
         var loadCampaign = await CommandRunner.WithProgressAsync($"the rest of the campaign under {VersionC} (clips)",
             report => benchmark.WaitForCampaignAsync(campaignC, requestedC, framesCutAgain, report, cancellationToken));
         platform.ThrowIfAnyExited();
@@ -165,7 +169,7 @@ public static class CampaignBenchCommand
                 Invariant($"{result.Plain.Clips}"), Invariant($"{result.Plain.FailedClips}"), Invariant($"{result.Plain.Seconds:0.00}"), Invariant($"{result.Plain.ClipsPerSecond:0.00}")],
             [$"campaign over the catalogue, request to completed ({frames})", campaign.Version,
                 Invariant($"{campaign.Clips}"), Invariant($"{campaign.Failed}"), Invariant($"{campaign.Seconds:0.00}"), Invariant($"{campaign.ClipsPerSecond:0.00}")],
-            [$"the same campaign while the {result.Loaded.Count} new uploads went first (their clips not counted)", load.Version,
+            [$"campaign over the catalogue again, while {result.Loaded.Count} new uploads were timed (their clips not counted)", load.Version,
                 Invariant($"{load.Clips}"), Invariant($"{load.Failed}"), Invariant($"{load.Seconds:0.00}"), Invariant($"{load.ClipsPerSecond:0.00}")],
         ]);
         System.Console.WriteLine(Invariant($"a campaign re-analyses the catalogue at {campaign.ClipsPerSecond / result.Plain.ClipsPerSecond:0.00}x the throughput of analysing it on upload"));
@@ -187,11 +191,10 @@ public static class CampaignBenchCommand
         System.Console.WriteLine(Invariant(
             $"overall: with a campaign running, new uploads took {median:0.00}x their idle median latency ({p95:0.00}x at p95) ") + Invariant(
             $"(aim: at most {Aim:0.0}x, {(median <= Aim ? "met" : "not met")})"));
-        var dry = result.Loaded.Count(u => u.BacklogAtCompletion == 0);
-        if (dry > 0)
+        if (result.Loaded.Count < settings.Uploads)
         {
             System.Console.WriteLine(Invariant(
-                $"note: the campaign's backlog was empty when {dry} of {result.Loaded.Count} uploads completed: raise --videos or --scenes for a backlog that lasts"));
+                $"note: the campaign's backlog ran out after {result.Loaded.Count} of {settings.Uploads} uploads (the rest would have timed an idle platform): raise --videos or --scenes for a backlog that lasts"));
         }
     }
 
