@@ -23,7 +23,7 @@ public static class CampaignBenchCommand
 
     public static Command Create()
     {
-        var videos = new Option<int>("--videos") { Description = "world videos of the catalogue, uploaded at once and analysed by version A", DefaultValueFactory = _ => 20 };
+        var videos = new Option<int>("--videos") { Description = "world videos of the catalogue, uploaded at once and analysed by version A", DefaultValueFactory = _ => 40 };
         var scenes = new Option<int>("--scenes") { Description = "4-second scenes (clips) per catalogue video: the catalogue's clips are the campaigns' backlog, which must outlast the timed uploads", DefaultValueFactory = _ => 20 };
         var uploads = new Option<int>("--uploads") { Description = "new uploads timed one at a time, idle and again while a campaign runs", DefaultValueFactory = _ => 8 };
         var uploadScenes = new Option<int>("--upload-scenes") { Description = "4-second scenes (clips) per new upload", DefaultValueFactory = _ => 2 };
@@ -36,13 +36,18 @@ public static class CampaignBenchCommand
                 "analysis at equal model cost; models/world-tiny-square (64x64 input) makes them cut every clip's frames again from the originals",
             DefaultValueFactory = _ => new DirectoryInfo(DemoCommand.DefaultModel()),
         };
+        var batch = new Option<int>("--batch-size")
+        {
+            Description = "the workers' batch (Worker:BatchSize; a worker prefetches two batches, which a new upload's clips cannot overtake)",
+            DefaultValueFactory = _ => 32,
+        };
         var seed = new Option<int>("--seed") { Description = "seed of the videos", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for one measurement to finish", DefaultValueFactory = _ => 900 };
         var json = new Option<bool>("--json") { Description = "print the figures as JSON instead of tables" };
         var command = new Command("campaign",
             "campaign throughput beside plain analysis, and new-upload latency with and without a campaign in the same worker's queue, on a platform of its own")
         {
-            videos, scenes, uploads, uploadScenes, gap, rate, modelA, modelB, seed, timeout, json,
+            videos, scenes, uploads, uploadScenes, gap, rate, modelA, modelB, batch, seed, timeout, json,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -51,7 +56,7 @@ public static class CampaignBenchCommand
                 AtLeast(parse.GetValue(uploads), 1, "--uploads"), AtLeast(parse.GetValue(uploadScenes), 1, "--upload-scenes"),
                 parse.GetValue(gap) >= 0 ? TimeSpan.FromSeconds(parse.GetValue(gap)) : throw new UserInputException("--gap must be zero or more"),
                 AtLeast(parse.GetValue(rate), 1, "--rate"),
-                ModelFolder(parse.GetValue(modelA)!, "--model-a"), ModelFolder(parse.GetValue(modelB)!, "--model-b"), parse.GetValue(seed),
+                ModelFolder(parse.GetValue(modelA)!, "--model-a"), ModelFolder(parse.GetValue(modelB)!, "--model-b"), AtLeast(parse.GetValue(batch), 1, "--batch-size"), parse.GetValue(seed),
                 parse.GetValue(timeout) > 0 ? TimeSpan.FromSeconds(parse.GetValue(timeout)) : throw new UserInputException("--timeout must be positive"));
             var work = Directory.CreateTempSubdirectory("vcp-bench-campaign-").FullName;
             try
@@ -70,7 +75,7 @@ public static class CampaignBenchCommand
     }
 
     private sealed record Settings(
-        int Videos, int Scenes, int Uploads, int UploadScenes, TimeSpan Gap, int Rate, string ModelA, string ModelB, int Seed, TimeSpan Timeout);
+        int Videos, int Scenes, int Uploads, int UploadScenes, TimeSpan Gap, int Rate, string ModelA, string ModelB, int BatchSize, int Seed, TimeSpan Timeout);
 
     private static async Task<CampaignBenchResult> RunAsync(Settings settings, string work, CancellationToken cancellationToken)
     {
@@ -80,7 +85,10 @@ public static class CampaignBenchCommand
         System.Console.Error.WriteLine("starting a platform of the bench's own (silo, gateway, a worker per version) on the local stack");
         var root = PlatformCommands.RepositoryRoot();
         await using var platform = await BenchPlatform.CreateAsync(root, Path.Combine(work, "platform"), cancellationToken);
-        var workerSettings = new Dictionary<string, string> { ["Worker__Device"] = "cpu" };
+        var workerSettings = new Dictionary<string, string>
+        {
+            ["Worker__Device"] = "cpu", ["Worker__BatchSize"] = settings.BatchSize.ToString(CultureInfo.InvariantCulture),
+        };
         var address = platform.StartGateway();
         platform.StartSilo(new Dictionary<string, string>());
         platform.StartWorker(VersionA, settings.ModelA, workerSettings);
@@ -159,7 +167,7 @@ public static class CampaignBenchCommand
         System.Console.WriteLine(Invariant(
             $"campaigns: a catalogue of {settings.Videos} world videos of {settings.Scenes} scenes ({result.Plain.Clips} clips of {result.Plain.ClipLength:0.##} s); ") + Invariant(
             $"version A {result.PlainVersion} = {Path.GetFileName(settings.ModelA)}, versions B and C ({campaign.Version}, {result.LatencyVersion}) = {Path.GetFileName(settings.ModelB)}; ") +
-            "one worker a version (CPU, batch 32), one silo, one gateway, a database and virtual host of the bench's own; " + Invariant(
+            Invariant($"one worker a version (CPU, batch {settings.BatchSize}), ") + "one silo, one gateway, a database and virtual host of the bench's own; " + Invariant(
             $"campaign rate {settings.Rate} clips/min; {Environment.ProcessorCount} cores"));
         System.Console.WriteLine();
         var frames = campaign.FramesCutAgain ? "frames cut again from the originals" : "stored frames reused";
@@ -232,7 +240,7 @@ public static class CampaignBenchCommand
             settings = new
             {
                 videos = settings.Videos, scenes = settings.Scenes, uploads = settings.Uploads, upload_scenes = settings.UploadScenes,
-                gap_seconds = settings.Gap.TotalSeconds, rate = settings.Rate, model_a = settings.ModelA, model_b = settings.ModelB,
+                gap_seconds = settings.Gap.TotalSeconds, rate = settings.Rate, batch_size = settings.BatchSize, model_a = settings.ModelA, model_b = settings.ModelB,
                 cores = Environment.ProcessorCount,
             },
             plain = new

@@ -11,7 +11,7 @@ public sealed class CampaignBenchCommandTests
     {
         var result = CliProcess.Run("bench", "campaign", "--help");
         Assert.True(result.ExitCode == 0, result.Stderr);
-        foreach (var option in new[] { "--videos", "--scenes", "--uploads", "--upload-scenes", "--gap", "--rate", "--model-a", "--model-b", "--timeout", "--json" })
+        foreach (var option in new[] { "--videos", "--scenes", "--uploads", "--upload-scenes", "--gap", "--rate", "--model-a", "--model-b", "--batch-size", "--timeout", "--json" })
         {
             Assert.Contains(option, result.Stdout);
         }
