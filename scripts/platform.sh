@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Runs the whole platform on this machine: PostgreSQL and RabbitMQ (scripts/stack.sh), the migrator (once, before
 # anything else), then an Orleans silo, a worker and the gateway as background processes with logs and pid files.
-# Usage: platform.sh up|down|status
+# Usage: platform.sh up|down|status|build
+#   build   only builds the migrator and the hosts (when sources changed) and prints the folder they are in: for
+#           `vcp bench campaign`, which starts hosts of its own on a database and virtual host of its own
 #
 # Settings (environment): VCP_HOME (state, default <repo>/.vcp), VCP_GATEWAY_PORT (default 5080),
 # VCP_SILO_PORT / VCP_SILO_GATEWAY_PORT (Orleans, default 11111 / 30000), VCP_MODEL (worker's model folder,
 # default <repo>/models/world-tiny), VCP_TOKENIZER (CLIP's BPE file, for a model folder without tokenizer.json),
-# and those of scripts/stack.sh. Logs: $VCP_HOME/logs/<host>.log.
+# VCP_BUILD_DIR (the hosts' build output, default $VCP_HOME/build), and those of scripts/stack.sh. Logs: $VCP_HOME/logs/<host>.log.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export VCP_HOME=${VCP_HOME:-$root/.vcp}
 gateway_port=${VCP_GATEWAY_PORT:-5080}
 run_dir=$VCP_HOME/run
 log_dir=$VCP_HOME/logs
-build_dir=$VCP_HOME/build
+build_dir=${VCP_BUILD_DIR:-$VCP_HOME/build}
 hosts=(silo worker gateway)
 mkdir -p "$run_dir" "$log_dir" "$build_dir"
 
@@ -109,11 +111,15 @@ case ${1:-} in
     for ((i = ${#hosts[@]} - 1; i >= 0; i--)); do stop_host "${hosts[$i]}"; done
     "$root/scripts/stack.sh" stop
     ;;
+  build)
+    for name in migrator "${hosts[@]}"; do build "$name"; done
+    echo "$build_dir"
+    ;;
   status)
     for name in "${hosts[@]}"; do
       if running "$name"; then echo "$name: running (pid $(cat "$run_dir/$name.pid"))"; else echo "$name: stopped"; fi
     done
     "$root/scripts/stack.sh" status || true
     ;;
-  *) echo "usage: platform.sh up|down|status" >&2; exit 2 ;;
+  *) echo "usage: platform.sh up|down|status|build" >&2; exit 2 ;;
 esac

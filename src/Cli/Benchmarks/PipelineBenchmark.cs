@@ -46,7 +46,9 @@ public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, s
     }
 
     /// <summary>One timed run: every video uploaded at once, until the last is finished.</summary>
-    public async Task<PipelineRun> RunAsync(IReadOnlyList<string> videos, Action<double, double, string> progress, CancellationToken cancellationToken)
+    /// <param name="keepVideos">Leave the videos in place (a catalogue for what is measured next) instead of deleting them.</param>
+    public async Task<PipelineRun> RunAsync(
+        IReadOnlyList<string> videos, Action<double, double, string> progress, CancellationToken cancellationToken, bool keepVideos = false)
     {
         var uploaded = new List<Guid>();
         try
@@ -66,7 +68,7 @@ public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, s
         }
         finally
         {
-            foreach (var id in uploaded)
+            foreach (var id in keepVideos ? [] : uploaded)
             {
                 await gateway.DeleteAsync(id, CancellationToken.None);
             }

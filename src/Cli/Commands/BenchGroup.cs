@@ -7,6 +7,7 @@ public static class BenchGroup
 {
     public static Command Create() => new("bench", "measure parts of the platform on this machine")
     {
+        CampaignBenchCommand.Create(),
         GenerateBenchCommand.Create(),
         IngestBenchCommand.Create(),
         PipelineBenchCommand.Create(),
