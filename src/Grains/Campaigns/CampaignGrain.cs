@@ -10,6 +10,7 @@ using VideoCoca.Ingest;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Campaigns;
 using VideoCoca.Persistence.Entities;
+using VideoCoca.Persistence.Models;
 
 namespace VideoCoca.Grains.Campaigns;
 
@@ -276,8 +277,7 @@ public sealed class CampaignGrain(
         {
             if (progress.Failed == 0 && progress.Done == progress.Total)
             {
-                await db.ModelVersions.Where(m => m.Id == campaign.TargetVersionId)
-                    .ExecuteUpdateAsync(u => u.SetProperty(m => m.ActivatedAt, now), cancellationToken);
+                await ModelActivation.ActivateAsync(db, campaign.TargetVersionId, cancellationToken);
                 detail = $"{campaign.TargetVersion!.Name} is now the active version";
             }
             else

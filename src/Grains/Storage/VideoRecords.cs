@@ -5,6 +5,7 @@ using VideoCoca.Contracts.Api;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Webhooks;
 using VideoCoca.Persistence.Entities;
+using VideoCoca.Persistence.Models;
 
 namespace VideoCoca.Grains.Storage;
 
@@ -16,10 +17,7 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
     public async Task<ModelTarget?> ActiveModelVersionAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var version = await db.ModelVersions.AsNoTracking()
-            .Where(m => m.ActivatedAt != null)
-            .OrderByDescending(m => m.ActivatedAt).ThenByDescending(m => m.Id)
-            .FirstOrDefaultAsync(cancellationToken);
+        var version = await ModelActivation.Active(db).AsNoTracking().FirstOrDefaultAsync(cancellationToken);
         return version is null ? null : new ModelTarget(version.Name, FrameInputs.Of(version));
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using VideoCoca.Contracts.Api;
 using VideoCoca.Persistence.Entities;
+using VideoCoca.Persistence.Models;
 
 namespace VideoCoca.Persistence.Campaigns;
 
@@ -17,8 +17,7 @@ public static class CampaignScopes
     /// </summary>
     public static IQueryable<Clip> Clips(ResultsDbContext db, Campaign campaign)
     {
-        var clips = db.Clips.Where(c => c.State == ClipState.Analysed
-            && (c.Video!.State == VideoState.Completed || c.Video.State == VideoState.CompletedWithErrors));
+        var clips = ModelCoverage.Catalogue(db);
         if (campaign.UploadedAfter is { } after) clips = clips.Where(c => c.Video!.CreatedAt >= after);
         if (campaign.UploadedBefore is { } before) clips = clips.Where(c => c.Video!.CreatedAt < before);
         if (campaign.VideoIds is { } ids) clips = clips.Where(c => ids.Contains(c.VideoId));
