@@ -8,7 +8,8 @@
 # Settings (environment): VCP_HOME (state, default <repo>/.vcp), VCP_GATEWAY_PORT (default 5080),
 # VCP_SILO_PORT / VCP_SILO_GATEWAY_PORT (Orleans, default 11111 / 30000), VCP_MODEL (worker's model folder,
 # default <repo>/models/world-tiny), VCP_TOKENIZER (CLIP's BPE file, for a model folder without tokenizer.json),
-# VCP_BUILD_DIR (the hosts' build output, default $VCP_HOME/build), and those of scripts/stack.sh. Logs: $VCP_HOME/logs/<host>.log.
+# VCP_BUILD_DIR (the hosts' build output, default $VCP_HOME/build), VCP_SILO_OPERATIONS_PORT / VCP_WORKER_OPERATIONS_PORT
+# (the silo's and the worker's /metrics and /health, default 5081 / 5082), and those of scripts/stack.sh. Logs: $VCP_HOME/logs/<host>.log.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export VCP_HOME=${VCP_HOME:-$root/.vcp}
@@ -46,7 +47,14 @@ start_host() {
   if running "$name"; then log "$name already running (pid $(cat "$run_dir/$name.pid"))"; return; fi
   # setsid: the host outlives this script and the terminal it was started from. exec: the pid recorded is the host's
   # own (not a subshell's that `down` would stop while the host, in its own session, ran on).
-  ( cd "$root" && exec setsid nohup dotnet "$(dll_of "$name")" >>"$log_dir/$name.log" 2>&1 < /dev/null ) &
+  # The silo and the worker are generic hosts: their /metrics and health answer on an operations port of their own.
+  local operations=""
+  case $name in
+    silo) operations=${VCP_SILO_OPERATIONS_PORT:-5081} ;;
+    worker) operations=${VCP_WORKER_OPERATIONS_PORT:-5082} ;;
+  esac
+  ( cd "$root" && { [ -z "$operations" ] || export Operations__Url="http://127.0.0.1:$operations"; } \
+      && exec setsid nohup dotnet "$(dll_of "$name")" >>"$log_dir/$name.log" 2>&1 < /dev/null ) &
   echo $! > "$run_dir/$name.pid"
   log "$name started (pid $(cat "$run_dir/$name.pid")), log $log_dir/$name.log"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the platform needs on this machine, idempotently: a libstdc++ new enough for
-# TorchSharp's native library, ffmpeg, and (with --stack) PostgreSQL with pgvector, and RabbitMQ.
+# TorchSharp's native library, ffmpeg, chromium (the web interface's browser tests), and (with --stack) PostgreSQL with pgvector, and RabbitMQ.
 # A second run finds everything in place and changes nothing.
 set -euo pipefail
 
@@ -118,6 +118,9 @@ SRC
 ensure_libstdcxx
 ensure_package ffmpeg ffmpeg
 ensure_package ffprobe ffmpeg
+# The web interface's browser tests (Playwright for .NET) drive Debian's chromium: Playwright's own browser download
+# is not reachable from every machine, and the distribution's browser updates with the rest of the system.
+ensure_package chromium chromium
 if [ "$want_stack" -eq 1 ]; then
   [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { log "installing postgresql"; apt_install postgresql; }
   ensure_pgvector

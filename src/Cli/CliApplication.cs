@@ -15,6 +15,8 @@ public static class CliApplication
             ModelVersionCommands.Create(),
             BenchGroup.Create(),
             CampaignCommands.Create(),
+            KeyCommands.Create(),
+            CaptionCommands.Create(),
         };
         foreach (var command in PlatformCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in WatchCommands.Create()) root.Subcommands.Add(command);

@@ -25,6 +25,13 @@ public interface IVideoGrain : IGrainWithGuidKey
     Task ClipFailedAsync(int clipIndex, string reason);
 
     /// <summary>
+    /// Several clips' verdicts at once (what the silo's results consumer gathered for this video): each counts as
+    /// <see cref="ClipAnalyzedAsync"/> or <see cref="ClipFailedAsync"/> would, with one write of the grain's state for all.
+    /// </summary>
+    [Alias("ClipsSettled")]
+    Task ClipsSettledAsync(IReadOnlyList<ClipVerdict> verdicts);
+
+    /// <summary>
     /// Queues the failed clips of a finished video again (their frames are still on disk); the video goes back to
     /// analysing and completes again. Refused (with the reason) unless the video is finished with failed clips whose
     /// frames files are all there.
@@ -46,7 +53,26 @@ public sealed record IngestRequest(
     [property: Id(3)] double ClipLengthSeconds,
     [property: Id(4)] double OverlapSeconds,
     [property: Id(5)] int FramesPerClip,
-    [property: Id(6)] IReadOnlyList<string> Questions);
+    [property: Id(6)] IReadOnlyList<string> Questions,
+    [property: Id(7)] ProbedVideo? Probe = null);
+
+/// <summary>
+/// What the gateway's ffprobe found of an upload it accepted (its first video stream and the container), handed on so that
+/// the silo does not run ffprobe on the same file again.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("VideoCoca.ProbedVideo")]
+public sealed record ProbedVideo(
+    [property: Id(0)] double AverageFrameRate,
+    [property: Id(1)] double StreamSeconds,
+    [property: Id(2)] double ContainerSeconds,
+    [property: Id(3)] int Width,
+    [property: Id(4)] int Height);
+
+/// <summary>A worker's verdict on one clip: analysed (no reason), or failed with the reason.</summary>
+[GenerateSerializer, Immutable, Alias("VideoCoca.ClipVerdict")]
+public sealed record ClipVerdict(
+    [property: Id(0)] int ClipIndex,
+    [property: Id(1)] string? FailureReason);
 
 /// <summary>The grain's view of its video: state, progress and error.</summary>
 [GenerateSerializer, Immutable, Alias("VideoCoca.VideoSnapshot")]

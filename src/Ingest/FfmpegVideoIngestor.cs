@@ -56,15 +56,24 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         {
             throw new IngestException($"'{name}' is a still image, not a video");
         }
-        var frameRate = stream.AverageFrameRate > 0 && double.IsFinite(stream.AverageFrameRate) ? stream.AverageFrameRate : 25;
-        var seconds = stream.Duration > TimeSpan.Zero ? stream.Duration.TotalSeconds : analysis.Duration.TotalSeconds;
+        return FromStream(name, stream.AverageFrameRate, stream.Duration.TotalSeconds, analysis.Duration.TotalSeconds, stream.Width ?? 0, stream.Height ?? 0);
+    }
+
+    /// <summary>
+    /// The probe of a video stream whose figures are known already (the gateway's ffprobe of the same file): frame rate,
+    /// the stream's and the container's seconds, size. Throws <see cref="IngestException"/> for a video of zero duration.
+    /// </summary>
+    public static VideoProbe FromStream(string name, double averageFrameRate, double streamSeconds, double containerSeconds, int width, int height)
+    {
+        var frameRate = averageFrameRate > 0 && double.IsFinite(averageFrameRate) ? averageFrameRate : 25;
+        var seconds = streamSeconds > 0 ? streamSeconds : containerSeconds;
         // The frames the decoder will number: the stream's duration at its average rate (exact for a constant-rate video).
         var frames = double.IsFinite(seconds) ? (int)Math.Round(seconds * frameRate) : 0;
         if (frames <= 0)
         {
             throw new IngestException($"'{name}' has zero duration");
         }
-        return new VideoProbe(frames / frameRate, frameRate, frames, stream.Width ?? 0, stream.Height ?? 0);
+        return new VideoProbe(frames / frameRate, frameRate, frames, width, height);
     }
 
     public async IAsyncEnumerable<ExtractedClip> ExtractAsync(ExtractionJob job, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -281,6 +290,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         string[] arguments =
         [
             "-hide_banner", "-nostdin", "-v", "error",
+            "-threads", _options.DecoderThreads.ToString(CultureInfo.InvariantCulture),
             "-i", source,
             "-filter_complex_script", graphPath,
             // passthrough: the selected frames as they are, never duplicated or dropped to a constant rate.

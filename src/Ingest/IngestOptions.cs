@@ -63,6 +63,25 @@ public sealed class IngestOptions
     /// <summary>The ffmpeg executable; empty for <c>ffmpeg</c> on the PATH.</summary>
     public string FfmpegPath { get; set; } = "";
 
+    /// <summary>
+    /// Threads of ffmpeg's decoder in the split (1 by default; 0 lets ffmpeg choose, one per core and then some). One
+    /// thread decodes a video for the least CPU: frame threads cost CPU of their own to hand frames between them, and
+    /// the cores are better spent on other videos, clips and the model. 0 finishes a single video sooner on an idle machine.
+    /// </summary>
+    public int DecoderThreads { get; set; } = 1;
+
+    /// <summary>
+    /// Take the gateway's ffprobe figures of an upload (frame rate, durations, size) instead of probing the file again
+    /// (true, the default); false probes every upload in the silo as well, as before (for comparing the two in a bench).
+    /// </summary>
+    public bool UseGatewayProbe { get; set; } = true;
+
+    /// <summary>
+    /// Workers' verdicts the silo hands to a video's grain in one call, at most (64 by default): the grain writes its
+    /// state and the video's row once per call. 1 gives every verdict a call and writes of its own, as before.
+    /// </summary>
+    public int ResultsBatchLimit { get; set; } = 64;
+
     /// <summary>The configured blob root, else <see cref="BlobRootEnvironmentVariable"/>, else <c>$VCP_HOME/blobs</c>, else <c>&lt;repository&gt;/.vcp/blobs</c>.</summary>
     public static string ResolveBlobRoot(string? configured)
     {

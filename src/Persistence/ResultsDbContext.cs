@@ -5,12 +5,16 @@ using VideoCoca.Persistence.Entities;
 namespace VideoCoca.Persistence;
 
 /// <summary>
-/// The platform's results in PostgreSQL: videos, their clips, model versions, and per (clip, model
+/// The platform's results in PostgreSQL: tenants and their API keys; videos (each a tenant's), their clips, model versions, and per (clip, model
 /// version) a caption, an embedding, labels and answers; watchlists and their flags; webhooks with their outbox of
 /// events and deliveries; the workers serving each version, and re-processing campaigns with their ledger of clips. Deleting a video deletes all of it.
 /// </summary>
 public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options) : DbContext(options)
 {
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
     public DbSet<Video> Videos => Set<Video>();
 
     public DbSet<Clip> Clips => Set<Clip>();

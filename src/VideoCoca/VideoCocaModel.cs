@@ -19,13 +19,17 @@ public sealed class VideoCocaModel : nn.Module
     public static readonly double InitialLogitScale = Math.Log(1 / 0.07);
     public const double MaxLogitScale = 100;
 
-    public VideoCocaModel(ModelConfig config) : base(nameof(VideoCocaModel))
+    /// <param name="initialisation">
+    /// <see cref="WeightInitialisation.None"/> for a model whose weights a checkpoint fills next (<see cref="Checkpoints.ModelCheckpoint.Load"/>):
+    /// until then they are whatever the memory held.
+    /// </param>
+    public VideoCocaModel(ModelConfig config, WeightInitialisation initialisation = WeightInitialisation.Random) : base(nameof(VideoCocaModel))
     {
         config.Validate();
         Config = config;
-        Visual = new VisionTower(config);
-        Text = new TextTower(config.Text, config.EmbedDim);
-        TextDecoder = new MultimodalDecoder(config.Multimodal, config.Text.VocabularySize);
+        Visual = new VisionTower(config, initialisation);
+        Text = new TextTower(config.Text, config.EmbedDim, initialisation);
+        TextDecoder = new MultimodalDecoder(config.Multimodal, config.Text.VocabularySize, initialisation);
         LogitScale = new Parameter(tensor((float)InitialLogitScale));
         register_module("visual", Visual);
         register_module("text", Text);

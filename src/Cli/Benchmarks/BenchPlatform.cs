@@ -93,6 +93,15 @@ public sealed class BenchPlatform : IAsyncDisposable
         _hosts.RemoveAll(h => h.Name == "migrator");
     }
 
+    /// <summary>An admin key of the default tenant in the run's own database, for the bench's calls to its gateway.</summary>
+    public async Task<string> CreateAdminKeyAsync(CancellationToken cancellationToken)
+    {
+        await using var db = new Persistence.ResultsDbContext(Persistence.Hosting.ResultsDbContextOptions.Create(ConnectionString));
+        var created = await Persistence.Access.ApiKeyStore.CreateAsync(db, Persistence.Entities.Tenant.DefaultName, Persistence.Access.ApiKeyRoles.Admin,
+            "bench", createTenant: true, DateTimeOffset.UtcNow, Platform.LocalApiKey.RequestsPerMinute, cancellationToken);
+        return created.Key;
+    }
+
     /// <summary>A silo; <paramref name="settings"/> go over the defaults (e.g. Campaigns__TickPeriod).</summary>
     public void StartSilo(IReadOnlyDictionary<string, string> settings) => Start("silo", new Dictionary<string, string>(settings)
     {

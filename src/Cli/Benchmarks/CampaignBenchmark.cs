@@ -38,6 +38,9 @@ public sealed class CampaignBenchmark(GatewayClient gateway, TimeSpan timeout)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Campaign clips sent and unanswered that each loaded upload waits for before it starts.</summary>
+    private const int UploadBacklog = 4;
+
     /// <summary>Waits until a worker has registered <paramref name="version"/> and says it runs it.</summary>
     public async Task WaitForVersionAsync(string version, Action throwIfHostExited, CancellationToken cancellationToken)
     {
@@ -125,6 +128,9 @@ public sealed class CampaignBenchmark(GatewayClient gateway, TimeSpan timeout)
         foreach (var video in videos)
         {
             progress(latencies.Count, videos.Count, "");
+            // Each upload arrives while the campaign has work out: at least one campaign batch sent and unanswered (after the
+            // upload before, a yielding campaign sends again only at its next tick).
+            if (campaignId is { } backlogOf) await WaitForBacklogAsync(backlogOf, UploadBacklog, cancellationToken);
             var before = campaignId is { } id ? await gateway.GetCampaignAsync(id, cancellationToken) : null;
             // Once the campaign has nothing queued, an upload would measure the idle platform again: stop there.
             if (before is not null && (before.InFlight == 0 || before.State != CampaignStates.Running)) break;

@@ -12,9 +12,10 @@ namespace VideoCoca.Cli.Benchmarks;
 /// <param name="ClipLength">The clip length the platform cut by (its first clip's), in seconds.</param>
 /// <param name="Questions">The questions the platform answered for every clip.</param>
 /// <param name="CpuSeconds">CPU seconds of the local platform's processes and of the machine during the run (<see cref="PlatformCpu"/>).</param>
+/// <param name="StageSeconds">CPU seconds by host process and stage during the run (<see cref="PlatformStages"/>); empty when the bench was not given the gateway's address.</param>
 public sealed record PipelineRun(
     int Videos, int Clips, int FailedClips, int FailedVideos, double Seconds, double ClipLength, IReadOnlyList<string> Questions,
-    IReadOnlyDictionary<string, double> CpuSeconds)
+    IReadOnlyDictionary<string, double> CpuSeconds, IReadOnlyList<(string Process, string Stage, double Seconds)> StageSeconds)
 {
     public double ClipsPerSecond => Clips / Seconds;
 }
@@ -26,7 +27,8 @@ public sealed record PipelineRun(
 /// served a request (JIT, connection pools, EF Core's model) as a platform in service has. Each run's videos are
 /// deleted afterwards, outside the timing.
 /// </summary>
-public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, string repositoryRoot)
+/// <param name="gatewayAddress">Where the gateway (and so its /metrics) answers: given, the run also takes the hosts' per-stage CPU account.</param>
+public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, string repositoryRoot, Uri? gatewayAddress = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly GatewayClient.UploadOptions Defaults = new(null, null, null, []);
@@ -53,18 +55,22 @@ public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, s
         var uploaded = new List<Guid>();
         try
         {
+            var stagesBefore = gatewayAddress is null ? null : await PlatformStages.TakeAsync(gatewayAddress, repositoryRoot, cancellationToken);
             var cpuBefore = PlatformCpu.Sample(repositoryRoot);
             var started = DateTimeOffset.UtcNow;
             var ids = await Task.WhenAll(videos.Select(video => gateway.UploadAsync(video, Defaults, cancellationToken)));
             uploaded.AddRange(ids);
             var statuses = await WaitAsync(ids, started, progress, cancellationToken);
             var cpu = PlatformCpu.Difference(cpuBefore, PlatformCpu.Sample(repositoryRoot));
+            var stages = stagesBefore is null
+                ? []
+                : PlatformStages.Difference(stagesBefore, await PlatformStages.TakeAsync(gatewayAddress!, repositoryRoot, cancellationToken));
             var first = (await gateway.GetClipsAsync(ids[0], cancellationToken)).MinBy(c => c.Index)
                 ?? throw new UserInputException($"video {ids[0]} has no analysed clips: {statuses[0].Error}");
             return new PipelineRun(
                 ids.Length, statuses.Sum(s => s.Progress.Total), statuses.Sum(s => s.Progress.Failed), statuses.Count(s => s.State == VideoState.Failed),
                 (statuses.Max(s => s.UpdatedAt) - started).TotalSeconds, first.EndSeconds - first.StartSeconds,
-                first.Answers.Select(a => a.Question).ToList(), cpu);
+                first.Answers.Select(a => a.Question).ToList(), cpu, stages);
         }
         finally
         {

@@ -46,6 +46,23 @@ public static class PlatformCpu
         return result;
     }
 
+    /// <summary>The own and the waited-for children's CPU seconds of each host process found (gateway, silo, worker).</summary>
+    public static IReadOnlyDictionary<string, (double Own, double Children)> HostProcesses(string repositoryRoot)
+    {
+        var result = new Dictionary<string, (double, double)>();
+        if (!File.Exists("/proc/stat")) return result;
+        var home = Environment.GetEnvironmentVariable("VCP_HOME") is { Length: > 0 } configured ? configured : Path.Combine(repositoryRoot, ".vcp");
+        foreach (var host in new[] { "silo", "worker", "gateway" })
+        {
+            if (ReadPid(Path.Combine(home, "run", $"{host}.pid")) is { } pid
+                && ProcessSeconds(pid, withChildren: false) is { } own && ProcessSeconds(pid, withChildren: true) is { } all)
+            {
+                result[host] = (own, all - own);
+            }
+        }
+        return result;
+    }
+
     /// <summary>What each figure grew by from <paramref name="before"/> to <paramref name="after"/>.</summary>
     public static IReadOnlyDictionary<string, double> Difference(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after) =>
         after.Where(a => before.ContainsKey(a.Key)).ToDictionary(a => a.Key, a => a.Value - before[a.Key]);

@@ -1,82 +1,197 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using VideoCoca.Checkpoints;
+using VideoCoca.Cli.Benchmarks;
 using VideoCoca.Cli.Console;
-using VideoCoca.Evaluation;
-using VideoCoca.Inference;
+using VideoCoca.Configuration;
+using VideoCoca.Modules;
 using VideoCoca.Training;
 using static TorchSharp.torch;
 
 namespace VideoCoca.Cli.Commands;
 
-/// <summary>Measures the model's speed on this machine beside the machine's own matrix-multiply peak.</summary>
+/// <summary>
+/// <c>vcp model bench</c>: a worker's model on this machine, full predicts through today's path and the path before it
+/// in one run, beside the machine's own matrix-multiply peak; and <c>vcp model bench-load</c>, the load it measures in
+/// a process of its own.
+/// </summary>
 public static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "model folder", DefaultValueFactory = _ => new DirectoryInfo("models/world-tiny") };
-        var seconds = new Option<double>("--seconds") { Description = "time spent on each measurement", DefaultValueFactory = _ => 5 };
-        var command = new Command("bench", "inference clips/s (batch 1 and 32), training clips/s, GFLOP/s against a measured matmul peak") { model, seconds };
-        command.SetGuardedAction((parse, _) =>
+        var model = new Option<DirectoryInfo?>("--model") { Description = "model folder (default: models/world-tiny, unless --size is given)" };
+        var size = new Option<string?>("--size") { Description = $"random weights of a named size instead of a folder: {string.Join(", ", ModelSizes.Names)}" };
+        var batches = new Option<string>("--batch") { Description = "batch sizes, comma-separated", DefaultValueFactory = _ => "8,32" };
+        var tokens = new Option<int?>("--tokens") { Description = "tokens generated per text, the end token held off (fewer where a prompt leaves less of the context); default 30, or less when the context is shorter" };
+        var path = new Option<string>("--path") { Description = "both, old (one generation per text, model initialised before loading) or new (one decode for all texts)", DefaultValueFactory = _ => "both" };
+        var iterations = new Option<int>("--iterations") { Description = "timed predicts per batch size and path (the median is reported), after a warm-up with a batch of 1", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "torch threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var seed = new Option<int>("--seed") { Description = "seed of the random weights and frames", DefaultValueFactory = _ => 1 };
+        var peakSeconds = new Option<double>("--peak-seconds") { Description = "time spent measuring the matmul peak", DefaultValueFactory = _ => 3 };
+        var training = new Option<bool>("--training") { Description = "also measure training steps (full tuning, batch 32)" };
+        var json = new Option<bool>("--json") { Description = "print the figures as one JSON object instead of tables" };
+        var profile = new Option<bool>("--profile") { Description = "after the timed predicts, one more of the new path per batch size with each part of its decode timed" };
+        var command = new Command("bench",
+            "full-predict clips/s through today's path and the one before (one generation per text), load time and memory, share of a matmul peak measured in the same run")
         {
-            set_num_threads(Environment.ProcessorCount);
-            var budget = parse.GetValue(seconds);
-            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
-            var config = loaded.Model.Config;
-            var predictor = new VideoCocaPredictor(loaded);
-            var frames = config.Video.Frames;
-            var peak = MatmulPeak(budget);
-            System.Console.WriteLine($"threads {get_num_threads()}, model {config.Name} ({loaded.Model.parameters().Sum(p => p.numel())} parameters), {frames} frames of {config.Vision.ImageWidth}x{config.Vision.ImageHeight}");
-            System.Console.WriteLine($"matmul peak (1024^3 float32)           {peak:0.0} GFLOP/s");
-            System.Console.WriteLine("measurement                            clips/s   GFLOP/s   % of peak");
-            var flops = FlopCounter.EncodeClip(config, frames);
-            foreach (var batch in new[] { 1, 32 })
-            {
-                var input = randn([batch, frames, 3, config.Vision.ImageHeight, config.Vision.ImageWidth]);
-                var encode = Rate(budget, batch, () => { using var _ = no_grad(); using var s = NewDisposeScope(); loaded.Model.EncodeVideo(input); });
-                System.Console.WriteLine($"encode clips, batch {batch,-2}                  {encode,7:0.0}   {encode * flops / 1e9,7:0.0}   {100 * encode * flops / 1e9 / peak,6:0.0}%");
-                var predict = Rate(budget, batch, () => predictor.Predict(input));
-                System.Console.WriteLine($"full predict (caption, labels, 3 QA), batch {batch,-2} {predict,5:0.0}");
-            }
-            var trainer = new Trainer(loaded.Model, loaded.Tokenizer, loaded.Labels, new TrainingOptions { Steps = int.MaxValue, BatchSize = 32 });
-            var sampler = new WorldBatchSampler(config, loaded.Tokenizer, TrainingStage.Video, 1);
-            var trainable = Trainer.ApplyTuningMode(loaded.Model, TuningMode.Full);
-            var optimizer = optim.AdamW(trainable, lr: 1e-5);
-            var step = 0;
-            var train = Rate(budget, 32, () =>
-            {
-                using var s = NewDisposeScope();
-                var batch = sampler.Sample(step++, 32);
-                var (c, k) = trainer.Losses(batch, encoderLearns: true, textLearns: true);
-                optimizer.zero_grad();
-                (c + 2 * k).backward();
-                optimizer.step();
-            });
-            System.Console.WriteLine($"training step (full tuning), batch 32   {train,7:0.0}");
+            model, size, batches, tokens, path, iterations, threads, seed, peakSeconds, training, json, profile,
+        };
+        command.SetGuardedAction((parse, cancellationToken) =>
+        {
+            var settings = Read(parse, model, size, batches, tokens, path, iterations, seed, peakSeconds) with { Profile = parse.GetValue(profile) };
+            set_num_threads(Math.Max(1, parse.GetValue(threads)));
+            var result = ModelBenchmark.Run(settings, line => System.Console.Error.WriteLine($"[bench] {line}"), cancellationToken);
+            if (parse.GetValue(json)) System.Console.WriteLine(JsonSerializer.Serialize(result, ModelBenchResult.Json));
+            else Print(result);
+            if (parse.GetValue(training)) MeasureTraining(settings.ModelFolder ?? "models/world-tiny", settings.Size);
             return Task.FromResult(0);
         });
         return command;
     }
 
-    private static double MatmulPeak(double seconds)
+    /// <summary>Loads a model folder and prints the load's seconds and memory as JSON: what <c>vcp model bench</c> runs in a process of its own.</summary>
+    public static Command CreateLoadProbe()
     {
-        var a = randn(1024, 1024);
-        var b = randn(1024, 1024);
-        var rate = Rate(seconds, 1, () => { using var s = NewDisposeScope(); a.matmul(b); });
-        return rate * 2.0 * 1024 * 1024 * 1024 / 1e9;
+        var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "model folder" };
+        var initialisation = new Option<string>("--initialisation") { Description = "none or random: how the model is made before its weights are read", DefaultValueFactory = _ => "none" };
+        var command = new Command("bench-load", "load a model folder once and print the seconds and peak memory as JSON") { model, initialisation };
+        command.Hidden = true;
+        command.SetGuardedAction((parse, _) =>
+        {
+            var how = parse.GetValue(initialisation) switch
+            {
+                "none" => WeightInitialisation.None,
+                "random" => WeightInitialisation.Random,
+                var other => throw new UserInputException($"--initialisation must be none or random, not '{other}'"),
+            };
+            var measured = ModelBenchmark.MeasureLoad(parse.GetValue(model)!.FullName, how);
+            System.Console.WriteLine(JsonSerializer.Serialize(measured, ModelBenchResult.Json));
+            return Task.FromResult(0);
+        });
+        return command;
     }
 
-    /// <summary>Items per second of <paramref name="action"/> over about <paramref name="seconds"/>, after one warm-up call.</summary>
-    private static double Rate(double seconds, int itemsPerCall, Action action)
+    private static ModelBenchSettings Read(
+        ParseResult parse, Option<DirectoryInfo?> model, Option<string?> size, Option<string> batches, Option<int?> tokens, Option<string> path,
+        Option<int> iterations, Option<int> seed, Option<double> peakSeconds)
     {
-        action();
-        var clock = Stopwatch.StartNew();
-        var calls = 0;
-        while (clock.Elapsed.TotalSeconds < seconds || calls < 2)
+        var folder = parse.GetValue(model)?.FullName;
+        var sizeName = parse.GetValue(size);
+        if (folder is not null && sizeName is not null) throw new UserInputException("give --model or --size, not both");
+        if (sizeName is not null && !ModelSizes.Names.Contains(sizeName))
+            throw new UserInputException($"--size must be one of {string.Join(", ", ModelSizes.Names)}, not '{sizeName}'");
+        if (sizeName is null) folder ??= Path.GetFullPath("models/world-tiny");
+        var config = folder is not null ? ModelCheckpoint.ReadConfig(folder) : ModelSizes.Get(sizeName!);
+
+        var batchText = parse.GetValue(batches) ?? "";
+        var batchSizes = new List<int>();
+        foreach (var part in batchText.Split(',', StringSplitOptions.TrimEntries))
         {
-            action();
-            calls++;
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var batch) || batch < 1)
+                throw new UserInputException($"--batch must be positive whole numbers separated by commas, e.g. 8,32, not '{batchText}'");
+            batchSizes.Add(batch);
         }
-        return calls * itemsPerCall / clock.Elapsed.TotalSeconds;
+        var tokenCount = parse.GetValue(tokens) ?? Math.Min(30, config.Text.ContextLength - 1);
+        if (tokenCount < 1 || tokenCount >= config.Text.ContextLength)
+            throw new UserInputException($"--tokens must be between 1 and {config.Text.ContextLength - 1} for {config.Name}");
+        IReadOnlyList<GenerationPath> paths = parse.GetValue(path) switch
+        {
+            "both" => [GenerationPath.Old, GenerationPath.New],
+            "old" => [GenerationPath.Old],
+            "new" => [GenerationPath.New],
+            var other => throw new UserInputException($"--path must be both, old or new, not '{other}'"),
+        };
+        var iterationCount = parse.GetValue(iterations);
+        if (iterationCount < 1) throw new UserInputException("--iterations must be at least 1");
+        var peak = parse.GetValue(peakSeconds);
+        if (!(peak > 0)) throw new UserInputException("--peak-seconds must be more than 0");
+        return new ModelBenchSettings(folder, folder is null ? sizeName : null, batchSizes, tokenCount, paths, iterationCount, parse.GetValue(seed), peak);
+    }
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static void Print(ModelBenchResult r)
+    {
+        var weights = r.RandomWeights ? "random weights" : "its weights";
+        System.Console.WriteLine($"model {r.Model} ({weights}, {r.Parameters:N0} parameters), {r.Frames} frames of {r.ImageWidth}x{r.ImageHeight}, {r.Threads} threads, " +
+                                 $"{r.Tokens} tokens a text: the caption and {r.Questions.Count} questions (prompts of {string.Join(", ", r.PromptLengths)} ids with the start token)");
+        System.Console.WriteLine($"load average {r.LoadAverageBefore} before, {r.LoadAverageAfter} after");
+        System.Console.WriteLine($"matmul peak ({ModelBenchmark.PeakMatrixSide}^3 float32, same run): {F(r.MatmulPeakGflops, "0.0")} GFLOP/s");
+        System.Console.WriteLine();
+        MarkdownTable.Print(["load (a fresh process)", ">s", ">RSS before MB", ">peak RSS MB"], r.Loads.Select(l => (IReadOnlyList<string>)
+        [
+            l.Initialisation == "none" ? "weights into an uninitialised model (new)" : "random initialisation, then weights (old)",
+            F(l.Seconds, "0.00"), F(l.RssBeforeMb, "0"), F(l.PeakRssMb, "0"),
+        ]));
+        System.Console.WriteLine($"predictor start-up (the label set's prompts embedded once): {F(r.PredictorStartSeconds, "0.00")} s");
+        System.Console.WriteLine();
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var batch in r.Predicts.Select(p => p.Batch).Distinct())
+        {
+            var encode = r.Encodes.First(e => e.Batch == batch);
+            rows.Add([batch.ToString(CultureInfo.InvariantCulture), "encode only (image encoder, poolers)", F(encode.MedianSeconds, "0.00"), F(encode.ClipsPerSecond, "0.00"),
+                F(encode.GflopPerClip, "0.0"), F(encode.Gflops, "0.0"), F(100 * encode.ShareOfPeak, "0.0") + "%", ""]);
+            foreach (var p in r.Predicts.Where(p => p.Batch == batch))
+            {
+                rows.Add([batch.ToString(CultureInfo.InvariantCulture),
+                    p.Path == "old" ? "full predict, old: one generation per text" : "full predict, new: one decode for all texts",
+                    F(p.MedianSeconds, "0.00"), F(p.ClipsPerSecond, "0.00"), F(p.GflopPerClip, "0.0"), F(p.Gflops, "0.0"), F(100 * p.ShareOfPeak, "0.0") + "%",
+                    p.SpeedUp is { } s ? F(s, "0.00") + "x" : ""]);
+            }
+        }
+        MarkdownTable.Print(["batch", "measurement", ">s / batch", ">clips/s", ">GFLOP / clip", ">GFLOP/s", ">% of peak", ">speed-up"], rows);
+        if (r.SameTexts is { } same) System.Console.WriteLine($"same captions and answers on both paths: {(same ? "yes" : "NO")}");
+        System.Console.WriteLine($"peak RSS of this process: {F(r.PeakRssMb, "0")} MB");
+        foreach (var p in r.Profiles)
+        {
+            System.Console.WriteLine();
+            var decode = p.Parts.Sum(part => part.Seconds);
+            System.Console.WriteLine($"batch {p.Batch}, one more predict of the new path with its decode's parts timed: {F(p.PredictSeconds, "0.00")} s, " +
+                                     $"{p.Steps} decode steps, the decode's parts {F(decode, "0.00")} s ({F(100 * decode / p.PredictSeconds, "0")}%)");
+            var table = p.Parts.OrderByDescending(part => part.Seconds).Select(part => (IReadOnlyList<string>)
+                [part.Part, F(part.Seconds, "0.000"), F(1000 * part.Seconds / Math.Max(1, p.Steps), "0.0"), F(100 * part.Seconds / p.PredictSeconds, "0.0") + "%"]).ToList();
+            table.Add(["the rest of the predict (encoder, poolers, image context, labels, embedding)", F(p.PredictSeconds - decode, "0.000"), "", F(100 * (p.PredictSeconds - decode) / p.PredictSeconds, "0.0") + "%"]);
+            MarkdownTable.Print(["part", ">s", ">ms a step", ">% of the predict"], table);
+        }
+    }
+
+    /// <summary>Training steps per second (full tuning, batch 32) on the world: what the bench measured before it compared paths.</summary>
+    private static void MeasureTraining(string folder, string? size)
+    {
+        string? temporary = null;
+        try
+        {
+            if (size is not null)
+            {
+                temporary = Path.Combine(Path.GetTempPath(), $"vcp-model-bench-{Guid.NewGuid():N}");
+                ModelBenchmark.WriteRandomModel(ModelSizes.Get(size), temporary, 1);
+                folder = temporary;
+            }
+            var loaded = ModelCheckpoint.Load(folder);
+            var trainer = new Trainer(loaded.Model, loaded.Tokenizer, loaded.Labels, new TrainingOptions { Steps = int.MaxValue, BatchSize = 32 });
+            var sampler = new WorldBatchSampler(loaded.Model.Config, loaded.Tokenizer, TrainingStage.Video, 1);
+            var optimizer = optim.AdamW(Trainer.ApplyTuningMode(loaded.Model, TuningMode.Full), lr: 1e-5);
+            var step = 0;
+            void Step()
+            {
+                using var scope = NewDisposeScope();
+                var batch = sampler.Sample(step++, 32);
+                var (contrastive, caption) = trainer.Losses(batch, encoderLearns: true, textLearns: true);
+                optimizer.zero_grad();
+                (contrastive + 2 * caption).backward();
+                optimizer.step();
+            }
+            Step();
+            var clock = Stopwatch.StartNew();
+            Step();
+            Step();
+            System.Console.WriteLine($"training step (full tuning), batch 32: {F(2 * 32 / clock.Elapsed.TotalSeconds, "0.0")} clips/s");
+        }
+        finally
+        {
+            if (temporary is not null && Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+        }
     }
 }

@@ -38,16 +38,27 @@ public static class CampaignBenchCommand
         };
         var batch = new Option<int>("--batch-size")
         {
-            Description = "the workers' batch (Worker:BatchSize; a worker prefetches two batches, which a new upload's clips cannot overtake)",
+            Description = "the workers' batch of new uploads' clips (Worker:BatchSize)",
             DefaultValueFactory = _ => 32,
         };
+        var campaignBatch = new Option<int>("--campaign-batch-size")
+        {
+            Description = "the workers' batch of campaign clips (Worker:CampaignBatchSize): a new upload may wait for one such batch in the model",
+            DefaultValueFactory = _ => 4, // the worker's own default
+        };
+        var inFlight = new Option<int>("--in-flight")
+        {
+            Description = "at most this many campaign clips sent and unanswered at once (the silo's Campaigns:MaxInFlight; 0 keeps the silo's default)",
+            DefaultValueFactory = _ => 0,
+        };
+        var noYield = new Option<bool>("--no-yield") { Description = "campaigns keep sending while new uploads are in progress (Campaigns:YieldToUploads false)" };
         var seed = new Option<int>("--seed") { Description = "seed of the videos", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for one measurement to finish", DefaultValueFactory = _ => 900 };
         var json = new Option<bool>("--json") { Description = "print the figures as JSON instead of tables" };
         var command = new Command("campaign",
             "campaign throughput beside plain analysis, and new-upload latency with and without a campaign in the same worker's queue, on a platform of its own")
         {
-            videos, scenes, uploads, uploadScenes, gap, rate, modelA, modelB, batch, seed, timeout, json,
+            videos, scenes, uploads, uploadScenes, gap, rate, modelA, modelB, batch, campaignBatch, inFlight, noYield, seed, timeout, json,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -56,7 +67,9 @@ public static class CampaignBenchCommand
                 AtLeast(parse.GetValue(uploads), 1, "--uploads"), AtLeast(parse.GetValue(uploadScenes), 1, "--upload-scenes"),
                 parse.GetValue(gap) >= 0 ? TimeSpan.FromSeconds(parse.GetValue(gap)) : throw new UserInputException("--gap must be zero or more"),
                 AtLeast(parse.GetValue(rate), 1, "--rate"),
-                ModelFolder(parse.GetValue(modelA)!, "--model-a"), ModelFolder(parse.GetValue(modelB)!, "--model-b"), AtLeast(parse.GetValue(batch), 1, "--batch-size"), parse.GetValue(seed),
+                ModelFolder(parse.GetValue(modelA)!, "--model-a"), ModelFolder(parse.GetValue(modelB)!, "--model-b"), AtLeast(parse.GetValue(batch), 1, "--batch-size"),
+                AtLeast(parse.GetValue(campaignBatch), 1, "--campaign-batch-size"),
+                AtLeast(parse.GetValue(inFlight), 0, "--in-flight"), !parse.GetValue(noYield), parse.GetValue(seed),
                 parse.GetValue(timeout) > 0 ? TimeSpan.FromSeconds(parse.GetValue(timeout)) : throw new UserInputException("--timeout must be positive"));
             var work = Directory.CreateTempSubdirectory("vcp-bench-campaign-").FullName;
             try
@@ -75,7 +88,8 @@ public static class CampaignBenchCommand
     }
 
     private sealed record Settings(
-        int Videos, int Scenes, int Uploads, int UploadScenes, TimeSpan Gap, int Rate, string ModelA, string ModelB, int BatchSize, int Seed, TimeSpan Timeout);
+        int Videos, int Scenes, int Uploads, int UploadScenes, TimeSpan Gap, int Rate, string ModelA, string ModelB, int BatchSize, int CampaignBatchSize,
+        int InFlight, bool YieldToUploads, int Seed, TimeSpan Timeout);
 
     private static async Task<CampaignBenchResult> RunAsync(Settings settings, string work, CancellationToken cancellationToken)
     {
@@ -88,11 +102,14 @@ public static class CampaignBenchCommand
         var workerSettings = new Dictionary<string, string>
         {
             ["Worker__Device"] = "cpu", ["Worker__BatchSize"] = settings.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["Worker__CampaignBatchSize"] = settings.CampaignBatchSize.ToString(CultureInfo.InvariantCulture),
         };
         var address = platform.StartGateway();
-        platform.StartSilo(new Dictionary<string, string>());
+        var siloSettings = new Dictionary<string, string> { ["Campaigns__YieldToUploads"] = settings.YieldToUploads ? "true" : "false" };
+        if (settings.InFlight > 0) siloSettings["Campaigns__MaxInFlight"] = settings.InFlight.ToString(CultureInfo.InvariantCulture);
+        platform.StartSilo(siloSettings);
         platform.StartWorker(VersionA, settings.ModelA, workerSettings);
-        using var client = new GatewayClient(address);
+        using var client = new GatewayClient(address, await platform.CreateAdminKeyAsync(cancellationToken));
         var benchmark = new CampaignBenchmark(client, settings.Timeout);
         await benchmark.WaitForGatewayAsync(platform.ThrowIfAnyExited, cancellationToken);
         // A registers first, so it is the active version: the catalogue is analysed by it.
@@ -136,8 +153,6 @@ public static class CampaignBenchCommand
         var idle = await CommandRunner.WithProgressAsync("new uploads, nothing else queued",
             report => benchmark.TimeUploadsAsync(newUploads, null, settings.Gap, report, cancellationToken));
         var (campaignC, requestedC) = await benchmark.StartCampaignAsync(VersionC, catalogueCut, settings.Rate, cancellationToken);
-        // The uploads start once a backlog stands in the queue: a full tick's worth, or all of the catalogue when smaller.
-        await benchmark.WaitForBacklogAsync(campaignC.Id, 128, cancellationToken);
         var loaded = await CommandRunner.WithProgressAsync($"new uploads, campaign under {VersionC} running",
             report => benchmark.TimeUploadsAsync(newUploads, campaignC.Id, settings.Gap, report, cancellationToken));
         if (loaded.Count == 0)
@@ -167,7 +182,8 @@ public static class CampaignBenchCommand
         System.Console.WriteLine(Invariant(
             $"campaigns: a catalogue of {settings.Videos} world videos of {settings.Scenes} scenes ({result.Plain.Clips} clips of {result.Plain.ClipLength:0.##} s); ") + Invariant(
             $"version A {result.PlainVersion} = {Path.GetFileName(settings.ModelA)}, versions B and C ({campaign.Version}, {result.LatencyVersion}) = {Path.GetFileName(settings.ModelB)}; ") +
-            Invariant($"one worker a version (CPU, batch {settings.BatchSize}), ") + "one silo, one gateway, a database and virtual host of the bench's own; " + Invariant(
+            Invariant($"one worker a version (CPU, batches of {settings.BatchSize} upload clips or {settings.CampaignBatchSize} campaign clips), ") + Invariant(
+                $"campaigns {(settings.InFlight > 0 ? $"with at most {settings.InFlight} clips in flight" : "with the silo's default clips in flight")}{(settings.YieldToUploads ? " yielding to new uploads" : " not yielding to new uploads")}; ") + "one silo, one gateway, a database and virtual host of the bench's own; " + Invariant(
             $"campaign rate {settings.Rate} clips/min; {Environment.ProcessorCount} cores"));
         System.Console.WriteLine();
         var frames = campaign.FramesCutAgain ? "frames cut again from the originals" : "stored frames reused";
@@ -240,7 +256,8 @@ public static class CampaignBenchCommand
             settings = new
             {
                 videos = settings.Videos, scenes = settings.Scenes, uploads = settings.Uploads, upload_scenes = settings.UploadScenes,
-                gap_seconds = settings.Gap.TotalSeconds, rate = settings.Rate, batch_size = settings.BatchSize, model_a = settings.ModelA, model_b = settings.ModelB,
+                gap_seconds = settings.Gap.TotalSeconds, rate = settings.Rate, batch_size = settings.BatchSize, campaign_batch_size = settings.CampaignBatchSize,
+                campaign_in_flight = settings.InFlight > 0 ? settings.InFlight : (int?)null, yield_to_uploads = settings.YieldToUploads, model_a = settings.ModelA, model_b = settings.ModelB,
                 cores = Environment.ProcessorCount,
             },
             plain = new

@@ -51,6 +51,8 @@ public static class DemoCommand
                 }
                 System.Console.WriteLine();
                 System.Console.WriteLine("the platform keeps running (./vcp down stops it); the API is at " + GatewayClient.DefaultAddress);
+                // The key the local stack made for itself is what a first visitor of the web interface signs in with.
+                System.Console.WriteLine($"web interface: {new Uri(GatewayClient.DefaultAddress, "/ui")} (sign in with the key in {LocalApiKey.FilePath()})");
                 return status.State == Contracts.Api.VideoState.Failed ? CommandRunner.Failure : 0;
             }
 

@@ -17,7 +17,7 @@ public static class ModelCommands
 {
     public static Command Create() => new("model", "train, evaluate, run and measure VideoCoCa models")
     {
-        Train(), Eval(), EvalSearch(), Caption(), BenchCommand.Create(), TokenizeCommand.Create(), Import(), Init(),
+        Train(), Eval(), EvalSearch(), Caption(), BenchCommand.Create(), BenchCommand.CreateLoadProbe(), TokenizeCommand.Create(), Import(), Init(),
     };
 
     private static Command Train()

@@ -60,12 +60,13 @@ public static class PipelineBenchCommand
             try
             {
                 var files = await videos.GenerateAsync(parse, work, cancellationToken);
-                using var client = new GatewayClient(parse.GetValue(gateway)!);
+                var address = parse.GetValue(gateway)!;
+                using var client = new GatewayClient(address);
                 if (!await client.IsReadyAsync(cancellationToken))
                 {
                     await PlatformCommands.RunPlatformScript("up", cancellationToken);
                 }
-                var benchmark = new PipelineBenchmark(client, TimeSpan.FromSeconds(limit), PlatformCommands.RepositoryRoot());
+                var benchmark = new PipelineBenchmark(client, TimeSpan.FromSeconds(limit), PlatformCommands.RepositoryRoot(), address);
                 await CommandRunner.WithProgressAsync("warming the platform up (one video)", async report =>
                 {
                     await benchmark.WarmUpAsync(files[0], cancellationToken);
@@ -73,6 +74,7 @@ public static class PipelineBenchCommand
                     return true;
                 });
                 // The model alone runs in this process, on the clip length and questions the platform used.
+                var loadBefore = LoadAverage();
                 var runs = new List<(PipelineRun Pipeline, ModelRun ModelOnly)>();
                 ModelThroughput? modelAlone = null;
                 for (var round = 1; round <= roundCount; round++)
@@ -89,6 +91,14 @@ public static class PipelineBenchCommand
                     runs.Add((pipeline, modelOnly));
                 }
                 Print(runs, sceneCount, batchSize, modelFolder);
+                if (await PlatformStages.WorkerAsync(cancellationToken) is { StartupSeconds: { } startup } worker)
+                {
+                    var peak = worker.PeakBytes is { } bytes ? string.Create(CultureInfo.InvariantCulture, $"; its process's peak resident memory so far {bytes / (1024 * 1024):N0} MB") : "";
+                    System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"worker: {startup:0.0} s from its process's start to its model loaded and version registered{peak} (its /metrics)"));
+                }
+                // A shared machine's other work shows in every figure above: say how busy it was.
+                if (loadBefore is not null) System.Console.WriteLine($"load average (1, 5, 15 min) at the start: {loadBefore}; at the end: {LoadAverage()}");
             }
             finally
             {
@@ -97,6 +107,36 @@ public static class PipelineBenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static string? LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
+
+    /// <summary>The hosts' CPU by stage, every round together, in ms a clip; and what the platform spends beside the model.</summary>
+    private static void PrintStages(IReadOnlyList<(PipelineRun Pipeline, ModelRun ModelOnly)> runs)
+    {
+        static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+        var rows = runs.SelectMany(r => r.Pipeline.StageSeconds)
+            .GroupBy(r => (r.Process, r.Stage))
+            .Select(g => (g.Key.Process, g.Key.Stage, Seconds: g.Sum(r => r.Seconds)))
+            .ToList();
+        if (rows.Count == 0) return;
+        var clips = runs.Sum(r => r.Pipeline.Clips);
+        System.Console.WriteLine();
+        System.Console.WriteLine("CPU by process and stage (each host's vcp.stage.cpu at its /metrics; its children and the rest of its own CPU from /proc):");
+        var table = new List<IReadOnlyList<string>>();
+        foreach (var process in rows.GroupBy(r => r.Process))
+        {
+            table.AddRange(process.Select(r => (IReadOnlyList<string>)[r.Process, r.Stage, Number(r.Seconds, "0.00"), Number(1000 * r.Seconds / clips, "0.0")]));
+            var total = process.Sum(r => r.Seconds);
+            table.Add([process.Key, "**total**", Number(total, "0.00"), Number(1000 * total / clips, "0.0")]);
+        }
+        var model = rows.Where(r => r.Stage.StartsWith("model forward pass", StringComparison.Ordinal)).Sum(r => r.Seconds);
+        var outside = rows.Sum(r => r.Seconds) - model;
+        table.Add(["gateway, silo, worker", "**outside the model**", Number(outside, "0.00"), Number(1000 * outside / clips, "0.0")]);
+        MarkdownTable.Print(["process", "stage", ">CPU s", ">CPU ms a clip"], table);
+        System.Console.WriteLine(
+            $"outside the model the hosts spent {Number(1000 * outside / clips, "0.0")} ms of CPU a clip (PostgreSQL and RabbitMQ above come on top; aim: 25 ms or less)");
     }
 
     private static void Print(IReadOnlyList<(PipelineRun Pipeline, ModelRun ModelOnly)> runs, int scenes, int batchSize, string modelFolder)
@@ -154,6 +194,7 @@ public static class PipelineBenchCommand
                 // The kernel's per-process and per-machine counts differ by a percent or so: beside a model of seconds a clip that hides the rest.
                 : $"the platform's CPU beside the model's {modelMs} ms a clip is below what these counts can tell apart (the worker's passes took {Number(-besideModel, "0")} ms a clip less than the model alone's)");
         }
+        PrintStages(runs);
         var share = modelSeconds / pipelineSeconds;
         System.Console.WriteLine(
             $"overall: the pipeline runs at {Percent(share)} of model-only throughput{(runs.Count == 1 ? "" : " (medians)")} " +

@@ -26,6 +26,11 @@ public static class PlatformCommands
         using var process = Process.Start(new ProcessStartInfo("bash", [script, verb]))!;
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0) throw new UserInputException($"platform {verb} failed (exit {process.ExitCode}); see the lines above and .vcp/logs");
+        if (verb == "up")
+        {
+            // The gateway wants a key: the stack makes one for this machine's CLI (once; again if the database was made anew).
+            await LocalApiKey.EnsureAsync(cancellationToken);
+        }
         return 0;
     }
 

@@ -110,6 +110,10 @@ public static class SearchBenchCommand
                 await PlatformCommands.RunPlatformScript("up", cancellationToken);
             }
             using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            if (LocalApiKey.Resolve() is { } key)
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            }
             var report = await new SearchHttpBenchmark(client, http, timeout).RunAsync(catalogue, load, maxQueries, cancellationToken);
             System.Console.WriteLine();
             System.Console.WriteLine(Invariant($"## GET /api/search while the worker analyses {report.LoadClips} clips (catalogue of {report.CatalogueClips} analysed clips, limit 10)"));

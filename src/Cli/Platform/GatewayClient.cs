@@ -7,14 +7,14 @@ using VideoCoca.Contracts.Api;
 
 namespace VideoCoca.Cli.Platform;
 
-/// <summary>The gateway's HTTP API as the CLI uses it.</summary>
-public sealed partial class GatewayClient(Uri baseAddress) : IDisposable
+/// <summary>The gateway's HTTP API as the CLI uses it, with <paramref name="apiKey"/> or else <see cref="LocalApiKey.Resolve"/>.</summary>
+public sealed partial class GatewayClient(Uri baseAddress, string? apiKey = null) : IDisposable
 {
     /// <summary>VCP_GATEWAY, else the loopback port scripts/platform.sh starts the gateway on (VCP_GATEWAY_PORT, default 5080).</summary>
     public static readonly Uri DefaultAddress = new(Environment.GetEnvironmentVariable("VCP_GATEWAY")
         ?? $"http://127.0.0.1:{Environment.GetEnvironmentVariable("VCP_GATEWAY_PORT") ?? "5080"}");
 
-    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = new(new ApiKeyHandler(apiKey)) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
 
     public void Dispose() => _http.Dispose();
 

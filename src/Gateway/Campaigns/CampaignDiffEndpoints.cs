@@ -1,8 +1,10 @@
 using System.Data;
+using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 using VideoCoca.Contracts.Api;
+using VideoCoca.Gateway.Access;
 using VideoCoca.Gateway.Http;
 using VideoCoca.Persistence;
 
@@ -18,7 +20,7 @@ public static class CampaignDiffEndpoints
 {
     public static void MapCampaignDiff(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/campaigns/{id}/diff", GetDiffAsync).WithName("GetCampaignDiff")
+        routes.MapGet("/api/campaigns/{id}/diff", GetDiffAsync).WithName("GetCampaignDiff").RequireAuthorization(AccessPolicies.Admin)
             .WithSummary("Clips whose caption, top label or answers changed between the campaign's source and target versions, per label, and a page of examples side by side.")
             .Produces<CampaignDiff>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
@@ -28,7 +30,7 @@ public static class CampaignDiffEndpoints
     /// <param name="changed">Which clips the examples show: caption, top_label, answers or any (default any).</param>
     /// <param name="paging">The page of examples.</param>
     private static async Task<IResult> GetDiffAsync(
-        string id, string? changed, [AsParameters] PageQuery paging,
+        string id, string? changed, [AsParameters] PageQuery paging, ClaimsPrincipal user,
         IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var campaignId))
@@ -64,7 +66,8 @@ public static class CampaignDiffEndpoints
             return ApiProblems.Problem(StatusCodes.Status409Conflict, "Nothing to compare against",
                 $"campaign {campaignId} has no source version: no version was active when it was made (or it was deleted), so there is nothing to compare against");
         }
-        var versions = new DiffVersions(campaignId, sourceId, campaign.TargetVersionId);
+        // A campaign is the platform's, but what its clips said is their tenant's: an admin compares its own tenant's clips.
+        var versions = new DiffVersions(campaignId, sourceId, campaign.TargetVersionId, user.GetTenantId());
 
         // Read whole rather than composed on: EF would wrap the WITH query in a subquery for Single.
         var counts = (await db.Database.SqlQueryRaw<CountsRow>(ComparedSql + """
@@ -75,6 +78,7 @@ public static class CampaignDiffEndpoints
                    count(*) FILTER (WHERE caption_changed OR top_label_changed OR answers_changed)::int AS "Any",
                    (SELECT count(*)::int FROM campaign_clips cc
                     JOIN clip_results t ON t.clip_id = cc.clip_id AND t.model_version_id = @target
+                    JOIN clips oc ON oc.id = cc.clip_id JOIN videos ov ON ov.id = oc.video_id AND ov.tenant_id = @tenant
                     WHERE cc.campaign_id = @campaign
                       AND NOT EXISTS (SELECT 1 FROM clip_results s WHERE s.clip_id = cc.clip_id AND s.model_version_id = @source)) AS "OnlyTarget"
             FROM compared
@@ -124,6 +128,7 @@ public static class CampaignDiffEndpoints
                            JOIN clip_answers ta ON ta.clip_id = sa.clip_id AND ta.model_version_id = @target AND ta.question = sa.question
                            WHERE sa.clip_id = cc.clip_id AND sa.model_version_id = @source AND sa.answer IS DISTINCT FROM ta.answer) AS answers_changed
             FROM campaign_clips cc
+            JOIN clips tc ON tc.id = cc.clip_id JOIN videos tv ON tv.id = tc.video_id AND tv.tenant_id = @tenant
             JOIN clip_results s ON s.clip_id = cc.clip_id AND s.model_version_id = @source
             JOIN clip_results t ON t.clip_id = cc.clip_id AND t.model_version_id = @target
             LEFT JOIN LATERAL (SELECT l.label FROM clip_labels l WHERE l.clip_id = cc.clip_id AND l.model_version_id = @source AND l.rank = 0
@@ -234,13 +239,14 @@ public static class CampaignDiffEndpoints
             .ToList();
 
     /// <summary>The campaign and its two versions, as the queries' parameters (a fresh set per query: a parameter belongs to one command).</summary>
-    private sealed record DiffVersions(Guid Campaign, int Source, int Target)
+    private sealed record DiffVersions(Guid Campaign, int Source, int Target, Guid Tenant)
     {
         public object[] Parameters() =>
         [
             new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = Campaign },
             new NpgsqlParameter("source", NpgsqlDbType.Integer) { Value = Source },
             new NpgsqlParameter("target", NpgsqlDbType.Integer) { Value = Target },
+            new NpgsqlParameter("tenant", NpgsqlDbType.Uuid) { Value = Tenant },
         ];
     }
 

@@ -1,3 +1,4 @@
+using VideoCoca.Gateway.Access;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoCoca.Contracts.Api;
@@ -19,7 +20,8 @@ public static class CampaignEndpoints
 {
     public static void MapCampaignEndpoints(this IEndpointRouteBuilder routes)
     {
-        var campaigns = routes.MapGroup("/api/campaigns");
+        // Campaigns re-analyse every tenant's catalogue: the platform's, so an admin's.
+        var campaigns = routes.MapGroup("/api/campaigns").RequireAuthorization(AccessPolicies.Admin);
         campaigns.MapPost("/", CreateAsync).WithName("StartCampaign")
             .WithSummary("Starts re-analysing the finished videos in scope under a model version, at most clips_per_minute, inside the daily window; optionally activates the version when every clip is done.")
             .Produces<CampaignInfo>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);

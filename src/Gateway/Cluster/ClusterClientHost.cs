@@ -37,6 +37,8 @@ public sealed class ClusterClientHost(
             var host = new HostBuilder()
                 .ConfigureServices(services => services.AddSingleton(loggerFactory))
                 .UseOrleansClient(client => client
+                    // Grain calls carry the caller's trace context: an upload's trace runs on into its grain.
+                    .AddActivityPropagation()
                     .Configure<ClusterOptions>(cluster =>
                     {
                         cluster.ClusterId = settings.ClusterId;

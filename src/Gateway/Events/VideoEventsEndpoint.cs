@@ -1,3 +1,4 @@
+using VideoCoca.Gateway.Access;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -15,7 +16,8 @@ namespace VideoCoca.Gateway.Events;
 /// <summary>
 /// <c>GET /api/videos/{id}/events</c>: Server-Sent Events of a video until it is finished. <c>event: state</c> carries
 /// the status (as <c>GET /api/videos/{id}</c>) first and on every change of state; <c>event: progress</c> carries the
-/// clip counts on every change of them; the stream ends after the state event of a finished video. The video's row is
+/// clip counts on every change of them; the stream ends after the state event of a finished video, or with
+/// <c>event: revoked</c> once its key is revoked. The video's row is
 /// polled: it is what every silo mirrors the grain into, so any gateway can serve any video's stream.
 /// </summary>
 public static class VideoEventsEndpoint
@@ -39,7 +41,9 @@ public static class VideoEventsEndpoint
             return ApiProblems.MalformedVideoId(id);
         }
         var cancellationToken = context.RequestAborted;
-        var status = await ReadAsync(contexts, videoId, cancellationToken);
+        var tenantId = context.User.GetTenantId();
+        var keyId = context.User.GetKeyId();
+        var (status, _) = await ReadAsync(contexts, videoId, tenantId, keyId, cancellationToken);
         if (status is null)
         {
             return ApiProblems.UnknownVideo(videoId);
@@ -62,10 +66,16 @@ public static class VideoEventsEndpoint
             while (!IsFinished(state))
             {
                 await Task.Delay(settings.PollInterval, clock, cancellationToken);
-                status = await ReadAsync(contexts, videoId, cancellationToken);
+                (status, var keyLive) = await ReadAsync(contexts, videoId, tenantId, keyId, cancellationToken);
                 if (status is null)
                 {
                     // Deleted while watched: nothing more will come.
+                    break;
+                }
+                if (!keyLive)
+                {
+                    // The key was checked when the stream opened; a stream can outlive that check by hours.
+                    await WriteAsync(response, "revoked", JsonSerializer.Serialize(new RevokedEvent("the API key was revoked"), serializer), cancellationToken);
                     break;
                 }
                 // Progress before state: the last event of a finished video is its state.
@@ -96,11 +106,15 @@ public static class VideoEventsEndpoint
         return Results.Empty;
     }
 
-    private static async Task<VideoStatus?> ReadAsync(IDbContextFactory<ResultsDbContext> contexts, Guid videoId, CancellationToken cancellationToken)
+    /// <summary>The video's status (null when it is gone) and whether the stream's key is still unrevoked, in one query.</summary>
+    private static async Task<(VideoStatus? Status, bool KeyLive)> ReadAsync(
+        IDbContextFactory<ResultsDbContext> contexts, Guid videoId, Guid tenantId, Guid keyId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var video = await db.Videos.AsNoTracking().FirstOrDefaultAsync(v => v.Id == videoId, cancellationToken);
-        return video is null ? null : VideoEndpoints.ToStatus(video);
+        var row = await db.Videos.AsNoTracking().Where(v => v.Id == videoId && v.TenantId == tenantId)
+            .Select(v => new { Video = v, KeyLive = db.ApiKeys.Any(k => k.Id == keyId && k.RevokedAt == null) })
+            .FirstOrDefaultAsync(cancellationToken);
+        return row is null ? (null, false) : (VideoEndpoints.ToStatus(row.Video), row.KeyLive);
     }
 
     private static async Task WriteAsync(HttpResponse response, string name, string data, CancellationToken cancellationToken)
@@ -111,6 +125,9 @@ public static class VideoEventsEndpoint
     }
 
     private static bool IsFinished(VideoState state) => state is VideoState.Completed or VideoState.CompletedWithErrors or VideoState.Failed;
+
+    /// <summary>The data of <c>event: revoked</c>, the last event of a stream whose key was revoked while it was open.</summary>
+    public sealed record RevokedEvent([property: JsonPropertyName("detail")] string Detail);
 
     /// <summary>The data of <c>event: progress</c>.</summary>
     public sealed record ProgressEvent(

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using VideoCoca.Gateway.Access;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +18,7 @@ public static class FlagEndpoints
     public const int MaxNoteLength = 2000;
     public const int MaxReviewerLength = 200;
 
-    /// <summary>Who reviewed, when the request names nobody (keys and tenants come later).</summary>
+    /// <summary>Who reviewed, when the review body names nobody (else the key's name).</summary>
     public const string UserHeader = "X-Vcp-User";
 
     public static void MapFlagEndpoints(this IEndpointRouteBuilder routes)
@@ -26,7 +28,7 @@ public static class FlagEndpoints
             .Produces<FlagPage>().ProducesValidationProblem();
         flags.MapGet("/{id}", GetAsync).WithName("GetFlag").WithSummary("A flag: the clip, the rule it met, its review.")
             .Produces<FlagInfo>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        flags.MapPost("/{id}", ReviewAsync).WithName("ReviewFlag")
+        flags.MapPost("/{id}", ReviewAsync).WithName("ReviewFlag").RequireAuthorization(AccessPolicies.Reviewer)
             .WithSummary("Reviews a flag: {\"status\": \"confirmed\"|\"dismissed\"|\"open\", \"note\", \"reviewer\"}; who and when are kept.")
             .Accepts<JsonElement>("application/json")
             .Produces<FlagInfo>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
@@ -38,7 +40,7 @@ public static class FlagEndpoints
 #pragma warning disable IDE1006 // Query parameters are named as the API spells them, so that OpenAPI declares them so.
     private static async Task<IResult> ListAsync(
         string? status, string? watchlist, string? video_id, [AsParameters] PageQuery paging,
-        IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+        ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
 #pragma warning restore IDE1006
     {
         FlagStatus? wanted = null;
@@ -62,7 +64,7 @@ public static class FlagEndpoints
         if (!paging.TryRead(out var pageNumber, out var pageSize, out var pageProblem)) return pageProblem;
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var flags = db.Flags.AsNoTracking();
+        var flags = Owned(db, user).AsNoTracking();
         if (wanted is { } s) flags = flags.Where(f => f.Status == s);
         if (watchlistId is { } w) flags = flags.Where(f => f.WatchlistId == w);
         if (videoId is { } v) flags = flags.Where(f => f.VideoId == v);
@@ -73,18 +75,18 @@ public static class FlagEndpoints
         return Results.Ok(new FlagPage { Items = items.Select(ToInfo).ToList(), Page = pageNumber, PageSize = pageSize, Total = total });
     }
 
-    private static async Task<IResult> GetAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var flagId))
         {
             return ApiProblems.MalformedId("flag", id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await Project(db, db.Flags.AsNoTracking().Where(f => f.Id == flagId)).FirstOrDefaultAsync(cancellationToken);
+        var row = await Project(db, Owned(db, user).AsNoTracking().Where(f => f.Id == flagId)).FirstOrDefaultAsync(cancellationToken);
         return row is null ? ApiProblems.Unknown("flag", flagId) : Results.Ok(ToInfo(row));
     }
 
-    private static async Task<IResult> ReviewAsync(string id, HttpRequest request, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> ReviewAsync(string id, HttpRequest request, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var flagId))
         {
@@ -119,11 +121,11 @@ public static class FlagEndpoints
         if (!OptionalText(body, "note", MaxNoteLength, out var note, out var noteError)) return ApiProblems.Invalid("note", noteError!);
         if (!OptionalText(body, "reviewer", MaxReviewerLength, out var reviewer, out var reviewerError)) return ApiProblems.Invalid("reviewer", reviewerError!);
         var header = request.Headers[UserHeader].ToString().Trim();
-        reviewer ??= header.Length > 0 ? header[..Math.Min(header.Length, MaxReviewerLength)] : "anonymous";
+        reviewer ??= header.Length > 0 ? header[..Math.Min(header.Length, MaxReviewerLength)] : KeyName(user);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
-        var updated = await db.Flags.Where(f => f.Id == flagId).ExecuteUpdateAsync(set => set
+        var updated = await Owned(db, user).Where(f => f.Id == flagId).ExecuteUpdateAsync(set => set
             .SetProperty(f => f.Status, status)
             .SetProperty(f => f.Note, note)
             .SetProperty(f => f.ReviewedBy, reviewer)
@@ -134,6 +136,20 @@ public static class FlagEndpoints
         }
         var row = await Project(db, db.Flags.AsNoTracking().Where(f => f.Id == flagId)).FirstAsync(cancellationToken);
         return Results.Ok(ToInfo(row));
+    }
+
+    /// <summary>Flags of the caller's tenant: those its watchlists raised (a list flags only its own tenant's videos).</summary>
+    private static IQueryable<Flag> Owned(ResultsDbContext db, ClaimsPrincipal user)
+    {
+        var tenantId = user.GetTenantId();
+        return db.Flags.Where(f => db.Watchlists.Any(w => w.Id == f.WatchlistId && w.TenantId == tenantId));
+    }
+
+    /// <summary>The reviewing key's name, when the review names nobody.</summary>
+    private static string KeyName(ClaimsPrincipal user)
+    {
+        var name = user.Identity?.Name;
+        return string.IsNullOrWhiteSpace(name) ? "anonymous" : name[..Math.Min(name.Length, MaxReviewerLength)];
     }
 
     /// <summary>The flag with its list's name, its clip, its result's caption and its version's name.</summary>

@@ -1,11 +1,11 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using VideoCoca.Gateway.Access;
 using VideoCoca.Gateway.Campaigns;
+using VideoCoca.Gateway.Captions;
 using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Events;
 using VideoCoca.Gateway.Health;
+using VideoCoca.Gateway.Http;
 using VideoCoca.Gateway.Models;
 using VideoCoca.Gateway.Questions;
 using VideoCoca.Gateway.Search;
@@ -13,15 +13,18 @@ using VideoCoca.Gateway.Uploads;
 using VideoCoca.Gateway.Videos;
 using VideoCoca.Gateway.Webhooks;
 using VideoCoca.Gateway.Watchlists;
+using VideoCoca.Gateway.Web;
 using VideoCoca.Gateway.Flags;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
+using VideoCoca.ServiceDefaults.Operations;
+using VideoCoca.ServiceDefaults.Telemetry;
 
 namespace VideoCoca.Gateway.Hosting;
 
 public static class GatewayExtensions
 {
-    private const string ReadyTag = "ready";
+    private const string ReadyTag = HealthEndpoints.ReadyTag;
 
     /// <summary>
     /// The gateway's services: options (Gateway, Orleans, Postgres, RabbitMq sections), the results database,
@@ -32,6 +35,7 @@ public static class GatewayExtensions
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
+        builder.AddPlatformTelemetry("vcp-gateway");
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName))
             .PostConfigure(o => o.DefaultQuestions = o.DefaultQuestions.Length > 0 ? o.DefaultQuestions : [.. GatewayOptions.WorldQuestions])
             .Validate(o => o.MaxUploadBytes > 0, "Gateway:MaxUploadBytes must be positive")
@@ -69,12 +73,18 @@ public static class GatewayExtensions
             .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(8))
             .AddCheck<OrleansClusterHealthCheck>("orleans", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(8));
+        services.AddAccess(configuration);
         services.AddProblemDetails();
-        services.AddOpenApi(openApi => openApi.AddOperationTransformer((operation, context, _) =>
+        services.AddWebInterface();
+        services.AddOpenApi(openApi =>
         {
-            UploadEndpoints.DescribeUploadBody(operation, context);
-            return Task.CompletedTask;
-        }));
+            openApi.AddOperationTransformer((operation, context, _) =>
+            {
+                UploadEndpoints.DescribeUploadBody(operation, context);
+                return Task.CompletedTask;
+            });
+            openApi.AddDocumentTransformer<ApiKeySecurityDocument>();
+        });
 
         if (string.IsNullOrWhiteSpace(configuration[WebHostDefaults.ServerUrlsKey]))
         {
@@ -84,36 +94,37 @@ public static class GatewayExtensions
         return builder;
     }
 
-    /// <summary>The gateway's endpoints: the video API, health (live, ready) and the OpenAPI document.</summary>
+    /// <summary>The gateway's endpoints: the video API (behind API keys), health (live, ready), Prometheus metrics (/metrics) and the OpenAPI document.</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before access: checking a key is part of what a request costs.
+        app.UseRequestStageCpu();
+        app.UseAccess();
         app.MapOpenApi();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteHealthAsync });
-        app.MapUploadEndpoints();
-        app.MapVideoEndpoints();
-        app.MapVideoEventsEndpoint();
-        app.MapWebhookEndpoints();
-        app.MapWatchlistEndpoints();
-        app.MapFlagEndpoints();
-        app.MapSearchEndpoints();
-        app.MapQuestionEndpoints();
-        app.MapCampaignEndpoints();
-        app.MapModelEndpoints();
-        app.MapCampaignDiff();
+        app.MapPlatformHealth();
+        // Open to the scraper, which carries no API key.
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        // Every /api endpoint is mapped in this group: it needs a key (a viewer's at least) and counts against the key's
+        // rate limit. Endpoints that need a higher role say so themselves; health and metrics above stay anonymous.
+        var api = app.MapApiGroup();
+        api.MapAccessEndpoints();
+        api.MapUploadEndpoints();
+        api.MapVideoEndpoints();
+        api.MapCaptionEndpoints();
+        api.MapVideoEventsEndpoint();
+        api.MapWebhookEndpoints();
+        api.MapWatchlistEndpoints();
+        api.MapFlagEndpoints();
+        api.MapSearchEndpoints();
+        api.MapQuestionEndpoints();
+        api.MapCampaignEndpoints();
+        api.MapModelEndpoints();
+        api.MapCampaignDiff();
+        api.MapVideoOriginalEndpoint();
+        app.MapWebInterface();
         return app;
-    }
-
-    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        }));
     }
 }
 

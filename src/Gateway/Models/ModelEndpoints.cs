@@ -1,3 +1,4 @@
+using VideoCoca.Gateway.Access;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,8 @@ public static class ModelEndpoints
 {
     public static IEndpointRouteBuilder MapModelEndpoints(this IEndpointRouteBuilder app)
     {
-        var models = app.MapGroup("/api/models").WithTags("Models");
+        // Model versions are the platform's, not a tenant's: an admin's.
+        var models = app.MapGroup("/api/models").WithTags("Models").RequireAuthorization(AccessPolicies.Admin);
         models.MapGet("", ListAsync).WithName("ListModelVersions")
             .WithSummary("Every registered model version: its input and shape, whether it is active, workers running it now, clips analysed under it and its coverage of the finished videos' clips; and the active version's name.")
             .Produces<ModelVersionList>();

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using VideoCoca.Gateway.Access;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -35,7 +37,7 @@ public static class QuestionEndpoints
     private sealed record VideoClip(Guid Id, int Index, double StartSeconds, double EndSeconds, string? FramesPath, int FramesPerClip, bool Analysed);
 
     private static async Task<IResult> AskAsync(
-        string id, [FromBody] AskRequest? body, IDbContextFactory<ResultsDbContext> contexts, IModelQueries models,
+        string id, [FromBody] AskRequest? body, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, IModelQueries models,
         IOptions<SearchOptions> options, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId)) return ApiProblems.MalformedVideoId(id);
@@ -45,7 +47,7 @@ public static class QuestionEndpoints
         if (body!.ClipIndexes is { } listed && listed.Any(i => i < 0)) return ApiProblems.Invalid("clip_indexes", "clip_indexes must be clip indexes (0 or more)");
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken)) return ApiProblems.UnknownVideo(videoId);
+        if (!await db.Videos.OwnedBy(user).AnyAsync(v => v.Id == videoId, cancellationToken)) return ApiProblems.UnknownVideo(videoId);
         var version = await ModelVersionResolver.ResolveAsync(db, null, cancellationToken);
         var clips = await ClipsAsync(db, videoId, version?.Id, cancellationToken);
         List<VideoClip> targets;
@@ -107,7 +109,7 @@ public static class QuestionEndpoints
     }
 
     private static async Task<IResult> LabelsAsync(
-        string id, [FromBody] LabelsRequest? body, IDbContextFactory<ResultsDbContext> contexts, IModelQueries models, CancellationToken cancellationToken)
+        string id, [FromBody] LabelsRequest? body, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, IModelQueries models, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId)) return ApiProblems.MalformedVideoId(id);
         var labels = body?.Labels?.Select(l => l?.Trim() ?? "").ToList();
@@ -119,7 +121,7 @@ public static class QuestionEndpoints
         if (labels.Distinct(StringComparer.OrdinalIgnoreCase).Count() != labels.Count) return ApiProblems.Invalid("labels", "labels must not repeat (ignoring case)");
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken)) return ApiProblems.UnknownVideo(videoId);
+        if (!await db.Videos.OwnedBy(user).AnyAsync(v => v.Id == videoId, cancellationToken)) return ApiProblems.UnknownVideo(videoId);
         var version = await ModelVersionResolver.ResolveAsync(db, null, cancellationToken);
         if (version is null || !await db.ClipResults.AnyAsync(r => r.ModelVersionId == version.Id && r.Clip!.VideoId == videoId, cancellationToken))
         {

@@ -12,10 +12,13 @@ using VideoCoca.Persistence.Search;
 
 namespace VideoCoca.Gateway.Search;
 
-/// <summary>What restricts a search, applied to every candidate list alike.</summary>
+/// <summary>
+/// What restricts a search, applied to every candidate list alike. <see cref="TenantId"/> keeps a search inside the
+/// caller's tenant; the endpoints always set it (null searches every tenant's clips).
+/// </summary>
 public sealed record SearchFilters(
     IReadOnlyList<Guid> VideoIds, string? Label, double MinConfidence, DateTimeOffset? UploadedAfter, DateTimeOffset? UploadedBefore,
-    Guid? ExcludeClip = null)
+    Guid? ExcludeClip = null, Guid? TenantId = null)
 {
     public static readonly SearchFilters None = new([], null, 0, null, null);
 }
@@ -167,6 +170,11 @@ public static class ClipSearch
     private static string Where(SearchFilters filters, NpgsqlCommand command)
     {
         var where = new StringBuilder("r.model_version_id = @version");
+        if (filters.TenantId is { } tenant)
+        {
+            where.Append(" AND v.tenant_id = @tenant");
+            command.Parameters.AddWithValue("tenant", tenant);
+        }
         if (filters.VideoIds.Count > 0)
         {
             where.Append(" AND c.video_id = ANY(@videos)");

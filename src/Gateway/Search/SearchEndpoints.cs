@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using VideoCoca.Gateway.Access;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -26,11 +28,12 @@ public static class SearchEndpoints
     }
 
     private static async Task<IResult> SearchAsync(
-        [AsParameters] SearchParameters parameters, IDbContextFactory<ResultsDbContext> contexts, IModelQueries models,
+        [AsParameters] SearchParameters parameters, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, IModelQueries models,
         IOptions<SearchOptions> options, CancellationToken cancellationToken)
     {
         var (search, field, error) = parameters.Parse();
         if (search is null) return ApiProblems.Invalid(field!, error!);
+        search = search with { Filters = search.Filters with { TenantId = user.GetTenantId() } };
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var version = await ModelVersionResolver.ResolveAsync(db, search.ModelVersion, cancellationToken);
         if (version is null)
@@ -96,7 +99,7 @@ public static class SearchEndpoints
     }
 
     private static async Task<IResult> SimilarAsync(
-        string id, int index, [FromQuery(Name = "limit")] string? limit, IDbContextFactory<ResultsDbContext> contexts,
+        string id, int index, [FromQuery(Name = "limit")] string? limit, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts,
         IOptions<SearchOptions> options, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId)) return ApiProblems.MalformedVideoId(id);
@@ -106,7 +109,7 @@ public static class SearchEndpoints
             return ApiProblems.Invalid("limit", $"limit must be a whole number from 1 to {SearchParameters.MaxLimit}");
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken)) return ApiProblems.UnknownVideo(videoId);
+        if (!await db.Videos.OwnedBy(user).AnyAsync(v => v.Id == videoId, cancellationToken)) return ApiProblems.UnknownVideo(videoId);
         var clipId = await db.Clips.Where(c => c.VideoId == videoId && c.Index == index).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
         if (clipId is null) return ApiProblems.UnknownClip(videoId, index);
         var version = await ModelVersionResolver.ResolveAsync(db, null, cancellationToken);
@@ -115,7 +118,7 @@ public static class SearchEndpoints
         {
             return ApiProblems.NotAnalysed($"clip {index} of video {videoId} is not analysed yet");
         }
-        var filters = SearchFilters.None with { ExcludeClip = clipId };
+        var filters = SearchFilters.None with { ExcludeClip = clipId, TenantId = user.GetTenantId() };
         var nearest = await ClipSearch.NearestAsync(db, version, embedding, filters, count, options.Value.EfSearch, cancellationToken);
         var details = await ClipSearch.DetailsAsync(db, version.Id, nearest.Select(c => c.ClipId).ToList(), cancellationToken);
         var items = nearest.Where(c => details.ContainsKey(c.ClipId)).Select(c => Item(details[c.ClipId], c.Score)).ToList();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using VideoCoca.Gateway.Access;
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
@@ -7,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using VideoCoca.Contracts.Api;
+using VideoCoca.Contracts.Diagnostics;
 using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Hosting;
 using VideoCoca.Gateway.Videos;
@@ -71,6 +74,7 @@ public static class UploadEndpoints
     {
         routes.MapPost("/api/videos", UploadAsync)
             .WithName(UploadEndpointName)
+            .RequireAuthorization(AccessPolicies.Editor)
             .WithSummary("Uploads a video (the raw request body) and starts its analysis.")
             .WithDescription("Query options: name, clip_length (0.5-60 s), overlap (s, less than clip_length), frames (1-64), question (repeatable).")
             .Produces<UploadAccepted>(StatusCodes.Status202Accepted)
@@ -83,6 +87,15 @@ public static class UploadEndpoints
     }
 
     private static async Task<IResult> UploadAsync(
+        HttpContext http, IOptions<GatewayOptions> options, VideoProbe probe, IDbContextFactory<ResultsDbContext> contexts,
+        IVideoGrains grains, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var result = await ReceiveAsync(http, options, probe, contexts, grains, loggers, cancellationToken);
+        UploadMetrics.Count(result);
+        return result;
+    }
+
+    private static async Task<IResult> ReceiveAsync(
         HttpContext http, IOptions<GatewayOptions> options, VideoProbe probe, IDbContextFactory<ResultsDbContext> contexts,
         IVideoGrains grains, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -118,6 +131,9 @@ public static class UploadEndpoints
         }
 
         var videoId = Guid.NewGuid();
+        // The request's span names the video, so that its trace (which runs on to the grain, the workers and the
+        // database) can be found from the id a user has.
+        Activity.Current?.SetTag(UploadMetrics.VideoIdTag, videoId.ToString());
         var blobRoot = GatewayOptions.ResolveBlobRoot(settings.BlobRoot);
         var folder = Path.Combine(blobRoot, "videos", videoId.ToString());
         var path = Path.Combine(folder, "source" + upload.Extension);
@@ -135,19 +151,26 @@ public static class UploadEndpoints
                 return Problem(StatusCodes.Status400BadRequest, "Empty upload", "the upload is empty");
             }
 
-            var outcome = await probe.ProbeAsync(path, settings.MaxDurationSeconds, settings.ProbeTimeout, settings.MaxUndecodableFrameShare, cancellationToken);
+            ProbeOutcome outcome;
+            using (StageCpu.Enter(UploadStages.Probe))
+            {
+                outcome = await probe.ProbeAsync(
+                    path, settings.MaxDurationSeconds, settings.ProbeTimeout, settings.MaxUndecodableFrameShare, cancellationToken);
+            }
             if (!outcome.Accepted)
             {
                 logger.LogInformation("Upload {File} ({Bytes} bytes) refused: {Reason}", upload.FileName, size, outcome.Reason);
                 return Problem(outcome.StatusCode, outcome.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Video too long" : "Not a usable video", outcome.Reason!);
             }
 
+            using var record = StageCpu.Enter(UploadStages.Record);
             var now = DateTimeOffset.UtcNow;
             await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
             {
                 db.Videos.Add(new Video
                 {
                     Id = videoId,
+                    TenantId = http.User.GetTenantId(),
                     FileName = upload.FileName,
                     BlobPath = path,
                     SizeBytes = size,
@@ -165,7 +188,7 @@ public static class UploadEndpoints
             try
             {
                 await grains.StartAsync(videoId, new IngestRequest(
-                    upload.FileName, path, size, upload.ClipLengthSeconds, upload.OverlapSeconds, upload.FramesPerClip, upload.Questions));
+                    upload.FileName, path, size, upload.ClipLengthSeconds, upload.OverlapSeconds, upload.FramesPerClip, upload.Questions, outcome.Video));
             }
             catch (Exception e)
             {

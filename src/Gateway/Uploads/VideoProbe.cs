@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using FFMpegCore;
+using VideoCoca.GrainInterfaces;
 
 namespace VideoCoca.Gateway.Uploads;
 
 /// <summary>What the probe made of an upload: accepted with its duration, or refused with a status and a reason.</summary>
-public sealed record ProbeOutcome(bool Accepted, double? DurationSeconds, int StatusCode, string? Reason)
+/// <param name="Video">What ffprobe found of an accepted upload, for the silo (which then need not probe it again).</param>
+public sealed record ProbeOutcome(bool Accepted, double? DurationSeconds, int StatusCode, string? Reason, ProbedVideo? Video = null)
 {
-    public static ProbeOutcome Accept(double? duration) => new(true, duration, StatusCodes.Status200OK, null);
+    public static ProbeOutcome Accept(double? duration, ProbedVideo? video) => new(true, duration, StatusCodes.Status200OK, null, video);
 
     public static ProbeOutcome Refuse(int statusCode, string reason) => new(false, null, statusCode, reason);
 }
@@ -57,7 +59,9 @@ public sealed class VideoProbe
             return ProbeOutcome.Refuse(StatusCodes.Status413PayloadTooLarge,
                 $"the video is {duration.TotalSeconds:0.##} s long; at most {maxDurationSeconds:0.##} s is accepted");
         }
-        var accepted = ProbeOutcome.Accept(duration > TimeSpan.Zero ? duration.TotalSeconds : null);
+        var primary = analysis.PrimaryVideoStream;
+        var accepted = ProbeOutcome.Accept(duration > TimeSpan.Zero ? duration.TotalSeconds : null, primary is null ? null : new ProbedVideo(
+            primary.AverageFrameRate, primary.Duration.TotalSeconds, analysis.Duration.TotalSeconds, primary.Width ?? 0, primary.Height ?? 0));
         var scan = await ScanPacketsAsync(path, limit.Token);
         if (scan is null)
         {

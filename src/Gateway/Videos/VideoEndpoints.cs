@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.StaticFiles;
+using VideoCoca.Gateway.Access;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoCoca.Contracts.Api;
@@ -29,44 +31,44 @@ public static class VideoEndpoints
             .Produces<IReadOnlyList<ClipResultDto>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         videos.MapGet("/{id}/clips/{index:int}/thumbnail", ThumbnailAsync).WithName("GetClipThumbnail").WithSummary("A clip's thumbnail image.")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
-        videos.MapPost("/{id}/retry", RetryAsync).WithName("RetryFailedClips")
+        videos.MapPost("/{id}/retry", RetryAsync).WithName("RetryFailedClips").RequireAuthorization(AccessPolicies.Editor)
             .WithSummary("Queues a finished video's failed clips again; the video goes back to analysing and completes again.")
             .Produces<VideoStatus>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        videos.MapDelete("/{id}", DeleteAsync).WithName("DeleteVideo").WithSummary("Stops a video's work and removes its files and results.")
+        videos.MapDelete("/{id}", DeleteAsync).WithName("DeleteVideo").RequireAuthorization(AccessPolicies.Editor).WithSummary("Stops a video's work and removes its files and results.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> ListAsync([AsParameters] PageQuery paging, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync([AsParameters] PageQuery paging, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!paging.TryRead(out var page, out var pageSize, out var pageProblem)) return pageProblem;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var total = await db.Videos.CountAsync(cancellationToken);
-        var rows = await db.Videos.AsNoTracking().OrderByDescending(v => v.CreatedAt).ThenBy(v => v.Id)
+        var total = await db.Videos.OwnedBy(user).CountAsync(cancellationToken);
+        var rows = await db.Videos.AsNoTracking().OwnedBy(user).OrderByDescending(v => v.CreatedAt).ThenBy(v => v.Id)
             .Skip(PageQuery.Skip(page, pageSize)).Take(pageSize).ToListAsync(cancellationToken);
         return Results.Ok(new VideoPage(rows.Select(ToStatus).ToList(), page, pageSize, total));
     }
 
-    private static async Task<IResult> GetAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId))
         {
             return ApiProblems.MalformedVideoId(id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var video = await db.Videos.AsNoTracking().FirstOrDefaultAsync(v => v.Id == videoId, cancellationToken);
+        var video = await db.Videos.AsNoTracking().OwnedBy(user).FirstOrDefaultAsync(v => v.Id == videoId, cancellationToken);
         return video is null ? ApiProblems.UnknownVideo(videoId) : Results.Ok(ToStatus(video));
     }
 
     private static async Task<IResult> ClipsAsync(
-        string id, [FromQuery(Name = "model_version")] string? modelVersion, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+        string id, [FromQuery(Name = "model_version")] string? modelVersion, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId))
         {
             return ApiProblems.MalformedVideoId(id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
+        if (!await db.Videos.OwnedBy(user).AnyAsync(v => v.Id == videoId, cancellationToken))
         {
             return ApiProblems.UnknownVideo(videoId);
         }
@@ -128,14 +130,14 @@ public static class VideoEndpoints
     }
 
     private static async Task<IResult> ThumbnailAsync(
-        string id, int index, IDbContextFactory<ResultsDbContext> contexts, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
+        string id, int index, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId))
         {
             return ApiProblems.MalformedVideoId(id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var path = await db.Clips.AsNoTracking().Where(c => c.VideoId == videoId && c.Index == index)
+        var path = await db.Clips.AsNoTracking().OwnedBy(user).Where(c => c.VideoId == videoId && c.Index == index)
             .Select(c => c.ThumbnailPath).FirstOrDefaultAsync(cancellationToken);
         var blobRoot = GatewayOptions.ResolveBlobRoot(options.Value.BlobRoot);
         var full = path is null ? null : Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(blobRoot, path));
@@ -148,7 +150,7 @@ public static class VideoEndpoints
         return Results.File(full, contentType);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, IDbContextFactory<ResultsDbContext> contexts, IVideoGrains grains, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, IVideoGrains grains, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId))
         {
@@ -156,7 +158,7 @@ public static class VideoEndpoints
         }
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
+            if (!await db.Videos.OwnedBy(user).AnyAsync(v => v.Id == videoId, cancellationToken))
             {
                 return ApiProblems.UnknownVideo(videoId);
             }
@@ -172,14 +174,14 @@ public static class VideoEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> RetryAsync(string id, IDbContextFactory<ResultsDbContext> contexts, IVideoGrains grains, CancellationToken cancellationToken)
+    private static async Task<IResult> RetryAsync(string id, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, IVideoGrains grains, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var videoId))
         {
             return ApiProblems.MalformedVideoId(id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Videos.AnyAsync(v => v.Id == videoId, cancellationToken))
+        if (!await db.Videos.OwnedBy(user).AnyAsync(v => v.Id == videoId, cancellationToken))
         {
             return ApiProblems.UnknownVideo(videoId);
         }

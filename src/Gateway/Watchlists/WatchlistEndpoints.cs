@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using VideoCoca.Gateway.Access;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,7 +23,7 @@ public static class WatchlistEndpoints
     public static void MapWatchlistEndpoints(this IEndpointRouteBuilder routes)
     {
         var watchlists = routes.MapGroup("/api/watchlists");
-        watchlists.MapPost("/", CreateAsync).WithName("CreateWatchlist")
+        watchlists.MapPost("/", CreateAsync).WithName("CreateWatchlist").RequireAuthorization(AccessPolicies.Editor)
             .WithSummary("A watchlist of label, phrase and query rules; its pass over the existing catalogue starts in the background.")
             .Accepts<JsonElement>("application/json")
             .Produces<WatchlistInfo>(StatusCodes.Status201Created).ProducesValidationProblem()
@@ -30,12 +32,12 @@ public static class WatchlistEndpoints
             .Produces<IReadOnlyList<WatchlistInfo>>();
         watchlists.MapGet("/{id}", GetAsync).WithName("GetWatchlist").WithSummary("A watchlist, its rules and its catalogue pass.")
             .Produces<WatchlistInfo>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        watchlists.MapDelete("/{id}", DeleteAsync).WithName("DeleteWatchlist").WithSummary("Removes a watchlist and its flags.")
+        watchlists.MapDelete("/{id}", DeleteAsync).WithName("DeleteWatchlist").RequireAuthorization(AccessPolicies.Editor).WithSummary("Removes a watchlist and its flags.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, IDbContextFactory<ResultsDbContext> contexts, IModelQueries models, WatchlistBackfillSignal backfill,
+        HttpRequest request, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, IModelQueries models, WatchlistBackfillSignal backfill,
         IOptions<WatchlistOptions> options, CancellationToken cancellationToken)
     {
         JsonElement body;
@@ -62,6 +64,7 @@ public static class WatchlistEndpoints
         var watchlist = new Watchlist
         {
             Id = Guid.CreateVersion7(),
+            TenantId = user.GetTenantId(),
             Name = parsed.Name,
             CreatedAt = DateTimeOffset.UtcNow,
             BackfillState = BackfillState.Pending,
@@ -99,25 +102,25 @@ public static class WatchlistEndpoints
         return Results.Created($"/api/watchlists/{watchlist.Id}", ToInfo(watchlist));
     }
 
-    private static async Task<IResult> ListAsync(IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var lists = await db.Watchlists.AsNoTracking().Include(w => w.Rules).OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).ToListAsync(cancellationToken);
+        var lists = await db.Watchlists.AsNoTracking().OwnedBy(user).Include(w => w.Rules).OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).ToListAsync(cancellationToken);
         return Results.Ok(lists.Select(ToInfo).ToList());
     }
 
-    private static async Task<IResult> GetAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var watchlistId))
         {
             return ApiProblems.MalformedId("watchlist", id);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var watchlist = await db.Watchlists.AsNoTracking().Include(w => w.Rules).FirstOrDefaultAsync(w => w.Id == watchlistId, cancellationToken);
+        var watchlist = await db.Watchlists.AsNoTracking().OwnedBy(user).Include(w => w.Rules).FirstOrDefaultAsync(w => w.Id == watchlistId, cancellationToken);
         return watchlist is null ? ApiProblems.Unknown("watchlist", watchlistId) : Results.Ok(ToInfo(watchlist));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var watchlistId))
         {
@@ -125,7 +128,7 @@ public static class WatchlistEndpoints
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // Its rules, their embeddings and its flags go with it (cascading foreign keys).
-        var deleted = await db.Watchlists.Where(w => w.Id == watchlistId).ExecuteDeleteAsync(cancellationToken);
+        var deleted = await db.Watchlists.OwnedBy(user).Where(w => w.Id == watchlistId).ExecuteDeleteAsync(cancellationToken);
         return deleted == 0 ? ApiProblems.Unknown("watchlist", watchlistId) : Results.NoContent();
     }
 

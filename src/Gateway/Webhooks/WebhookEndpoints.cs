@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using VideoCoca.Gateway.Access;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -18,7 +20,8 @@ public static class WebhookEndpoints
     public const int MaxUrlLength = 2048;
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder routes)
     {
-        var webhooks = routes.MapGroup("/api/webhooks");
+        // Webhooks are an editor's, reading included: their URLs say where a tenant's events go.
+        var webhooks = routes.MapGroup("/api/webhooks").RequireAuthorization(AccessPolicies.Editor);
         webhooks.MapPost("/", CreateAsync).WithName("CreateWebhook")
             .WithSummary("Registers a receiver of events (video.completed, video.failed, clip.flagged), signed with its secret.")
             .Accepts<WebhookRequest>("application/json").Produces<WebhookCreated>(StatusCodes.Status201Created).ProducesValidationProblem();
@@ -33,7 +36,7 @@ public static class WebhookEndpoints
             .Produces<DeliveryPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, IDbContextFactory<ResultsDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
     {
         WebhookRequest? body;
         try
@@ -66,6 +69,7 @@ public static class WebhookEndpoints
         var webhook = new Webhook
         {
             Id = Guid.CreateVersion7(),
+            TenantId = user.GetTenantId(),
             Url = body.Url!,
             Events = body.Events.Distinct(StringComparer.Ordinal).ToArray(),
             Secret = body.Secret ?? generated!,
@@ -78,37 +82,37 @@ public static class WebhookEndpoints
         return Results.Created($"/api/webhooks/{webhook.Id}", new WebhookCreated(webhook.Id, webhook.Url, webhook.Events, webhook.CreatedAt, generated));
     }
 
-    private static async Task<IResult> ListAsync(IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Webhooks.AsNoTracking().OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).ToListAsync(cancellationToken);
+        var rows = await db.Webhooks.AsNoTracking().OwnedBy(user).OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).ToListAsync(cancellationToken);
         return Results.Ok(rows.Select(View).ToList());
     }
 
-    private static async Task<IResult> GetAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var webhookId)) return ApiProblems.MalformedId("webhook", id);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == webhookId, cancellationToken);
+        var row = await db.Webhooks.AsNoTracking().OwnedBy(user).FirstOrDefaultAsync(w => w.Id == webhookId, cancellationToken);
         return row is null ? ApiProblems.Unknown("webhook", webhookId) : Results.Ok(View(row));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var webhookId)) return ApiProblems.MalformedId("webhook", id);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // Deliveries and their attempts go with it (cascade); a send in flight then finds nothing to record.
-        var deleted = await db.Webhooks.Where(w => w.Id == webhookId).ExecuteDeleteAsync(cancellationToken);
+        var deleted = await db.Webhooks.OwnedBy(user).Where(w => w.Id == webhookId).ExecuteDeleteAsync(cancellationToken);
         return deleted == 0 ? ApiProblems.Unknown("webhook", webhookId) : Results.NoContent();
     }
 
     private static async Task<IResult> DeliveriesAsync(
-        string id, [AsParameters] PageQuery paging, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
+        string id, [AsParameters] PageQuery paging, ClaimsPrincipal user, IDbContextFactory<ResultsDbContext> contexts, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var webhookId)) return ApiProblems.MalformedId("webhook", id);
         if (!paging.TryRead(out var page, out var pageSize, out var pageProblem)) return pageProblem;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Webhooks.AnyAsync(w => w.Id == webhookId, cancellationToken)) return ApiProblems.Unknown("webhook", webhookId);
+        if (!await db.Webhooks.OwnedBy(user).AnyAsync(w => w.Id == webhookId, cancellationToken)) return ApiProblems.Unknown("webhook", webhookId);
         var deliveries = db.WebhookDeliveries.AsNoTracking().Where(d => d.WebhookId == webhookId);
         var total = await deliveries.CountAsync(cancellationToken);
         var rows = await deliveries.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id)

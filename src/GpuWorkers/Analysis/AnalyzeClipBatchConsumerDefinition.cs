@@ -8,9 +8,8 @@ using VideoCoca.GpuWorkers.Hosting;
 namespace VideoCoca.GpuWorkers.Analysis;
 
 /// <summary>
-/// How a worker's clip queues (<see cref="ClipEndpoints"/>) consume: batches of up to <see cref="WorkerOptions.BatchSize"/> clips, or fewer once no clip has arrived
-/// for <see cref="WorkerOptions.BatchTimeLimit"/>, one batch at a time (one forward pass at a time per worker),
-/// a small immediate retry, and the poison check.
+/// How a worker's clip queues (<see cref="ClipEndpoints"/>) consume: a small immediate retry and the poison check. The
+/// batch each queue gathers is the endpoint's (<see cref="ClipEndpoints"/>): the campaign lane's is smaller.
 /// </summary>
 public sealed class AnalyzeClipBatchConsumerDefinition : ConsumerDefinition<AnalyzeClipBatchConsumer>
 {
@@ -34,12 +33,5 @@ public sealed class AnalyzeClipBatchConsumerDefinition : ConsumerDefinition<Anal
         endpointConfigurator.UseFilter(new AnalyzeClipValidationFilter(
             context.GetRequiredService<ModelRuntime>(), context.GetRequiredService<ClipResultWriter>(),
             context.GetRequiredService<IOptions<WorkerOptions>>(), context.GetRequiredService<ILogger<AnalyzeClipValidationFilter>>()));
-        consumerConfigurator.Options<BatchOptions>(batch =>
-        {
-            batch.MessageLimit = _options.BatchSize;
-            batch.TimeLimit = _options.BatchTimeLimit;
-            batch.TimeLimitStart = BatchTimeLimitStart.FromLast;
-            batch.ConcurrencyLimit = 1;
-        });
     }
 }

@@ -18,6 +18,13 @@ public sealed class WorkerOptions
     public int BatchSize { get; set; } = 32;
 
     /// <summary>
+    /// At most this many of a campaign's clips go through one forward pass. Smaller than <see cref="BatchSize"/> on
+    /// purpose: a new upload's batch may have to wait for the campaign batch already in the model (never for more, see
+    /// ModelGate), so this bounds what a campaign adds to an upload's latency, at some cost to the campaign's throughput.
+    /// </summary>
+    public int CampaignBatchSize { get; set; } = 4;
+
+    /// <summary>
     /// A batch that is not full runs once no clip has arrived for this long. Counted from the latest clip, not the
     /// first: the clips of videos uploaded together arrive in bursts a few hundred milliseconds apart, and a large
     /// model takes about as long for a batch of 4 as for a batch of 8 (on a CPU its weights are read once a token
@@ -60,11 +67,18 @@ public sealed class WorkerOptions
     /// </summary>
     public int HoldAfterStoredResults { get; set; }
 
+    /// <summary>
+    /// Store a batch's results in one transaction of a few round trips (true, the default); false stores each clip in a
+    /// transaction of its own, as before (for comparing the two in a bench).
+    /// </summary>
+    public bool StoreResultsTogether { get; set; } = true;
+
     /// <summary>Checks the values; the worker refuses to start on a bad one.</summary>
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(ModelPath)) yield return "Worker:ModelPath must name a model folder";
         if (BatchSize is < 1 or > 1024) yield return "Worker:BatchSize must be between 1 and 1024";
+        if (CampaignBatchSize is < 1 or > 1024) yield return "Worker:CampaignBatchSize must be between 1 and 1024";
         if (BatchTimeLimit <= TimeSpan.Zero) yield return "Worker:BatchTimeLimit must be positive";
         if (TopLabels < 1) yield return "Worker:TopLabels must be at least 1";
         if (Device is not ("auto" or "cpu" or "cuda")) yield return "Worker:Device must be auto, cpu or cuda";

@@ -10,6 +10,10 @@ using VideoCoca.GpuWorkers.Watch;
 using VideoCoca.GpuWorkers.Queries;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
+using VideoCoca.GpuWorkers.Health;
+using VideoCoca.ServiceDefaults.Operations;
+using VideoCoca.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace VideoCoca.GpuWorkers.Hosting;
 
@@ -17,8 +21,8 @@ public static class WorkerServiceCollectionExtensions
 {
     /// <summary>
     /// The worker: <see cref="WorkerOptions"/> from the <c>Worker</c> section, the results database, the model
-    /// (loaded and its version registered before the bus starts), the AnalyzeClip batch consumer, and the model-query
-    /// consumers on the version's own queue.
+    /// (loaded and its version registered before the bus starts), the AnalyzeClip batch consumer, the model-query
+    /// consumers on the version's own queue, and the sampler of the queues' depth for the vcp.queue.depth gauge.
     /// </summary>
     public static IServiceCollection AddGpuWorker(this IServiceCollection services, IConfiguration configuration)
     {
@@ -36,6 +40,7 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<ModelWorkerHeartbeat>();
         services.AddSingleton<QueryClipsReader>();
+        services.AddHostedService<QueueDepthMonitor>();
         services.AddPlatformMessaging(configuration, bus =>
         {
             bus.AddClipConsumer();
@@ -58,6 +63,13 @@ public static class WorkerHost
         // that folder, not the working folder (the repository under scripts/platform.sh, with every clip file written).
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddGpuWorker(builder.Configuration);
+        builder.AddPlatformTelemetry("vcp-worker");
+        // Ready: the database answers, the bus is connected (MassTransit's own check, tagged ready) and the model is loaded.
+        builder.AddOperationsEndpoint()
+            .Add(new HealthCheckRegistration("postgres",
+                provider => new PostgresReadyCheck(() => provider.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString),
+                HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)))
+            .AddCheck<ModelReadyCheck>("model", tags: [HealthEndpoints.ReadyTag]);
         return builder;
     }
 }

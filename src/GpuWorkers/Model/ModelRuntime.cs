@@ -12,8 +12,8 @@ namespace VideoCoca.GpuWorkers.Model;
 
 /// <summary>
 /// The model one worker runs: loaded once on the chosen device, with its predictor, its input normaliser and
-/// the name its results are stored under. Only one forward pass runs at a time (the consumer's batch
-/// concurrency is 1); <see cref="Gate"/> makes sure of it.
+/// the name its results are stored under. Only one forward pass runs at a time, upload lane and campaign lane and
+/// queries alike; <see cref="Gate"/> makes sure of it and decides who goes next.
 /// </summary>
 public sealed class ModelRuntime
 {
@@ -30,8 +30,8 @@ public sealed class ModelRuntime
         _logger = logger;
     }
 
-    /// <summary>One forward pass at a time.</summary>
-    public SemaphoreSlim Gate { get; } = new(1, 1);
+    /// <summary>One forward pass at a time, work someone waits for first.</summary>
+    public ModelGate Gate { get; } = new();
 
     public VideoCocaPredictor Predictor => _predictor ?? throw NotLoaded();
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VideoCoca.Configuration;
+using VideoCoca.GpuWorkers.Analysis;
 using VideoCoca.Persistence;
 
 namespace VideoCoca.GpuWorkers.Model;
@@ -53,7 +54,9 @@ public sealed class ModelStartup(ModelRuntime runtime, IDbContextFactory<Results
             logger.LogInformation("Model version {Version} is the first registered: it is now the active version", name);
         }
         await VectorIndexes.EnsureAsync(db, row.Id, dimension, cancellationToken);
-        logger.LogInformation("Model version {Version} registered as id {Id}", name, row.Id);
+        var startup = DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime;
+        AnalysisTelemetry.StartedUp(startup);
+        logger.LogInformation("Model version {Version} registered as id {Id}, {Seconds:0.0} s after the process started", name, row.Id, startup.TotalSeconds);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

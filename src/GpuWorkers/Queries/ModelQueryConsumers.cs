@@ -72,16 +72,11 @@ public sealed class AnswerQuestionConsumer(ModelRuntime runtime, QueryClipsReade
         var answers = new string?[read.Count];
         if (readable.Count > 0)
         {
-            await runtime.Gate.WaitAsync(context.CancellationToken);
-            try
+            using (await runtime.Gate.EnterAsync(cancellationToken: context.CancellationToken))
             {
                 using var scope = NewDisposeScope();
                 var generated = runtime.Predictor.Answer(reader.Batch(readable.Select(i => read[i].Pixels!).ToList()), question);
                 for (var k = 0; k < readable.Count; k++) answers[readable[k]] = generated[k];
-            }
-            finally
-            {
-                runtime.Gate.Release();
             }
         }
         logger.LogInformation("Answered \"{Question}\" for {Answered} of {Clips} clips", question, readable.Count, read.Count);
@@ -106,16 +101,11 @@ public sealed class ScoreTextConsumer(ModelRuntime runtime, QueryClipsReader rea
         var scores = new double?[read.Count];
         if (readable.Count > 0)
         {
-            await runtime.Gate.WaitAsync(context.CancellationToken);
-            try
+            using (await runtime.Gate.EnterAsync(cancellationToken: context.CancellationToken))
             {
                 using var scope = NewDisposeScope();
                 var scored = runtime.Predictor.ScoreCaption(reader.Batch(readable.Select(i => read[i].Pixels!).ToList()), request.Text);
                 for (var k = 0; k < readable.Count; k++) scores[readable[k]] = scored[k];
-            }
-            finally
-            {
-                runtime.Gate.Release();
             }
         }
         await context.RespondAsync(new TextScores(runtime.VersionName, scores));

@@ -63,11 +63,20 @@ public sealed class ResultWatch(ModelRuntime runtime, ILogger<ResultWatch> logge
         }
     }
 
+    /// <summary>Flags several clips' new results against every watchlist; call it in the transaction that inserted the results.</summary>
+    public async Task FlagAsync(ResultsDbContext db, IReadOnlyCollection<Guid> clipIds, int modelVersionId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var raised = await WatchlistMatcher.FlagAsync(db, modelVersionId, clipIds, watchlistId: null, at, cancellationToken);
+        foreach (var flag in raised)
+        {
+            logger.LogInformation("Clip {ClipId} flagged by watchlist {Watchlist}: {Reason}", flag.ClipId, flag.WatchlistName, flag.Reason);
+        }
+    }
+
     private async Task EmbedAsync(IReadOnlyList<string> texts)
     {
         // The gate: the text tower shares the device (and torch's threads) with the clips' forward passes.
-        await runtime.Gate.WaitAsync();
-        try
+        using (await runtime.Gate.EnterAsync())
         {
             using var scope = NewDisposeScope();
             var vectors = runtime.Predictor.EmbedTexts(texts).cpu();
@@ -77,10 +86,6 @@ public sealed class ResultWatch(ModelRuntime runtime, ILogger<ResultWatch> logge
             {
                 _embedded[texts[i]] = values.AsSpan(i * width, width).ToArray();
             }
-        }
-        finally
-        {
-            runtime.Gate.Release();
         }
     }
 }

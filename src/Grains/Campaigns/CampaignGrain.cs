@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VideoCoca.Contracts.Api;
 using VideoCoca.Contracts.Messages;
 using VideoCoca.GrainInterfaces;
 using VideoCoca.Grains.Storage;
@@ -34,6 +35,7 @@ public sealed class CampaignGrain(
 
     private readonly CampaignOptions _options = options.Value;
     private IGrainTimer? _timer;
+    private int _settledSinceTick;
 
     private Guid CampaignId => this.GetPrimaryKey();
 
@@ -83,7 +85,16 @@ public sealed class CampaignGrain(
         return Wire(state);
     }
 
-    public Task ClipSettledAsync() => Task.CompletedTask;
+    public Task ClipSettledAsync()
+    {
+        // Half the window answered: send the next clips now rather than at the next tick, so the workers never run dry.
+        if (_timer is not null && ++_settledSinceTick >= Math.Max(1, _options.MaxInFlight / 2))
+        {
+            _settledSinceTick = 0;
+            _timer.Change(TimeSpan.Zero, _options.TickPeriod);
+        }
+        return Task.CompletedTask;
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -190,7 +201,14 @@ public sealed class CampaignGrain(
                 $"waiting for its window {CampaignWindow.Format(campaign.WindowStart!.Value, campaign.WindowEnd!.Value)} ({campaign.TimeZone})", cancellationToken);
             return;
         }
+        if (_options.YieldToUploads && await UploadsInProgressAsync(db, now, cancellationToken) is > 0 and var uploads)
+        {
+            await SetDetailAsync(db, campaign, $"yielding to {uploads} new upload{(uploads == 1 ? "" : "s")} in progress", cancellationToken);
+            return;
+        }
+        _settledSinceTick = 0;
         var budget = Math.Min(campaign.ClipsPerMinute - progress.PublishedLastMinute, _options.MaxClipsPerTick);
+        budget = Math.Min(budget, _options.MaxInFlight - progress.InFlight - progress.Unpublished);
         var taken = await db.CampaignClips.CountAsync(l => l.CampaignId == campaign.Id, cancellationToken);
         var hold = _options.HoldAfterPublished > 0 && taken < _options.HoldAfterPublished;
         if (hold) budget = Math.Min(budget, _options.HoldAfterPublished - taken);
@@ -219,6 +237,14 @@ public sealed class CampaignGrain(
             logger.LogWarning("Campaign {CampaignId}: holding after {Count} clips published (Campaigns:HoldAfterPublished)", CampaignId, taken + next.Count);
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
+    }
+
+    /// <summary>New uploads being received, split or analysed whose rows moved within <see cref="CampaignOptions.UploadActivity"/>.</summary>
+    private Task<int> UploadsInProgressAsync(ResultsDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var since = now - _options.UploadActivity;
+        return db.Videos.CountAsync(v => (v.State == VideoState.Received || v.State == VideoState.Probing
+            || v.State == VideoState.Splitting || v.State == VideoState.Analysing) && v.UpdatedAt >= since, cancellationToken);
     }
 
     /// <summary>Cuts frames where the version needs other ones, sends each clip, then records the sends.</summary>
@@ -254,7 +280,7 @@ public sealed class CampaignGrain(
                 await publisher.PublishAsync(new AnalyzeClip(
                     clip.VideoId, clip.Id, clip.Index, clip.StartSeconds, clip.EndSeconds,
                     new ClipFrames(place.Path!, FrameElementType.UInt8, input.Frames, input.Height, input.Width),
-                    questions, version, campaign.Id), ClipQueues.CampaignPriority, CancellationToken.None);
+                    questions, version, campaign.Id), ClipLane.Campaign, CancellationToken.None);
                 sent.Add(clip.Id);
             }
         }

@@ -15,6 +15,27 @@ public sealed class CampaignOptions
     public int MaxClipsPerTick { get; set; } = 256;
 
     /// <summary>
+    /// At most this many of a campaign's clips are sent and unanswered at once. A small window keeps the campaign's backlog
+    /// in the broker short, so that when a new upload arrives the workers finish what the campaign has out within moments
+    /// instead of working through thousands of its clips beside the upload. Answers refill the window (half of it at a time)
+    /// without waiting for the next tick.
+    /// </summary>
+    public int MaxInFlight { get; set; } = 32;
+
+    /// <summary>
+    /// Whether campaigns stop sending while new uploads are in progress (received, being split or analysed). New uploads come
+    /// first: the workers, the silo and the database then spend the machine on the upload, and the campaign carries on
+    /// once the uploads are done.
+    /// </summary>
+    public bool YieldToUploads { get; set; } = true;
+
+    /// <summary>
+    /// An upload in progress counts for <see cref="YieldToUploads"/> only while its row changed within this time, so that
+    /// a video stuck waiting (no worker for its version, say) does not hold every campaign back for ever.
+    /// </summary>
+    public TimeSpan UploadActivity { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// Test hook, 0 (off) in production: a campaign that reaches this many published clips holds its grain there (and logs
     /// it), so that a test can kill its silo at exactly that point. The silo that takes the campaign over does not hold again.
     /// </summary>
@@ -26,6 +47,8 @@ public sealed class CampaignOptions
         if (TickPeriod <= TimeSpan.Zero) throw new InvalidOperationException("Campaigns:TickPeriod must be positive.");
         if (ReminderPeriod <= TimeSpan.Zero) throw new InvalidOperationException("Campaigns:ReminderPeriod must be positive.");
         if (MaxClipsPerTick < 1) throw new InvalidOperationException("Campaigns:MaxClipsPerTick must be at least 1.");
+        if (MaxInFlight < 1) throw new InvalidOperationException("Campaigns:MaxInFlight must be at least 1.");
+        if (UploadActivity <= TimeSpan.Zero) throw new InvalidOperationException("Campaigns:UploadActivity must be positive.");
         if (HoldAfterPublished < 0) throw new InvalidOperationException("Campaigns:HoldAfterPublished must be 0 (off) or more.");
     }
 }

@@ -15,6 +15,9 @@ public interface IVideoRecords
     /// <summary>Records what the workers said about a clip.</summary>
     Task SetClipStateAsync(Guid videoId, int index, ClipState state, string? error, CancellationToken cancellationToken = default);
 
+    /// <summary>Records that the workers analysed these clips (one statement for them all).</summary>
+    Task SetClipStatesAsync(Guid videoId, IReadOnlyCollection<int> analysed, CancellationToken cancellationToken = default);
+
     /// <summary>The video's clips that a worker has finished with (analysed or failed), as their rows say.</summary>
     Task<IReadOnlyList<SettledClip>> SettledClipsAsync(Guid videoId, CancellationToken cancellationToken = default);
 

@@ -31,7 +31,9 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
             var row = await db.Videos.FromSql($"SELECT * FROM videos WHERE id = {video.Id} FOR UPDATE").FirstOrDefaultAsync(cancellationToken);
             var added = row is null;
             var wasTerminal = row is not null && IsTerminal(row.State);
-            row ??= db.Videos.Add(new Video { Id = video.Id, FileName = video.FileName, BlobPath = video.BlobPath, CreatedAt = video.CreatedAt }).Entity;
+            // The gateway inserts the row, with its tenant, before the grain starts; a row the grain has to add (a harness
+            // driving the grain without the gateway) belongs to the default tenant.
+            row ??= db.Videos.Add(new Video { Id = video.Id, TenantId = Tenant.DefaultId, FileName = video.FileName, BlobPath = video.BlobPath, CreatedAt = video.CreatedAt }).Entity;
             row.FileName = video.FileName;
             row.BlobPath = video.BlobPath;
             row.SizeBytes = video.SizeBytes;
@@ -56,7 +58,7 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
                 if (!wasTerminal && IsTerminal(video.State))
                 {
                     // In the same transaction as the state: the event exists exactly when the row says terminal.
-                    await WebhookOutbox.EnqueueAsync(db, video.State == VideoState.Failed ? WebhookOutbox.VideoFailed : WebhookOutbox.VideoCompleted,
+                    await WebhookOutbox.EnqueueAsync(db, row.TenantId, video.State == VideoState.Failed ? WebhookOutbox.VideoFailed : WebhookOutbox.VideoCompleted,
                         new VideoEventData(video.Id, video.FileName, video.State, video.ClipsTotal, video.ClipsDone, video.ClipsFailed, video.Error, video.DurationSeconds),
                         clock.GetUtcNow(), cancellationToken);
                 }
@@ -74,8 +76,7 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
     {
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            var existing = await ExistingClipAsync(db, clip.VideoId, clip.Index, cancellationToken);
-            if (existing is { } id) return id;
+            // Insert first: a row already there (a resumed ingest) is the exception, and one round trip is the rule.
             db.Clips.Add(clip);
             try
             {
@@ -96,6 +97,15 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Clips.Where(c => c.VideoId == videoId && c.Index == index)
             .ExecuteUpdateAsync(set => set.SetProperty(c => c.State, state).SetProperty(c => c.Error, error), cancellationToken);
+    }
+
+    public async Task SetClipStatesAsync(Guid videoId, IReadOnlyCollection<int> analysed, CancellationToken cancellationToken = default)
+    {
+        if (analysed.Count == 0) return;
+        var indexes = analysed.ToArray();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Clips.Where(c => c.VideoId == videoId && indexes.Contains(c.Index))
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.State, ClipState.Analysed).SetProperty(c => c.Error, (string?)null), cancellationToken);
     }
 
     public async Task<IReadOnlyList<SettledClip>> SettledClipsAsync(Guid videoId, CancellationToken cancellationToken = default)

@@ -8,26 +8,33 @@ namespace VideoCoca.Grains.Videos;
 public interface IClipPublisher
 {
     /// <summary>
-    /// A clip that names a model version goes to that version's queue with <paramref name="priority"/>
-    /// (<see cref="ClipQueues.UploadPriority"/> or <see cref="ClipQueues.CampaignPriority"/>); one that names none is
-    /// published to the shared queue.
+    /// A clip that names a model version goes to that version's <paramref name="lane"/> (<see cref="ClipQueues"/>); one
+    /// that names none is published to the shared queue.
     /// </summary>
-    Task PublishAsync(AnalyzeClip message, byte priority, CancellationToken cancellationToken = default);
+    Task PublishAsync(AnalyzeClip message, ClipLane lane, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Sends through the host's bus (a singleton, unlike the scoped publish endpoint).</summary>
 public sealed class BusClipPublisher(IBus bus, ClipQueueDeclarer queues) : IClipPublisher
 {
-    public async Task PublishAsync(AnalyzeClip message, byte priority, CancellationToken cancellationToken = default)
+    public async Task PublishAsync(AnalyzeClip message, ClipLane lane, CancellationToken cancellationToken = default)
     {
         if (message.ModelVersion is not { } version)
         {
             await ((IPublishEndpoint)bus).Publish(message, cancellationToken);
+            VideoTelemetry.ClipQueued(lane);
             return;
         }
-        var queue = ClipQueues.For(version);
-        await queues.EnsureAsync(queue, cancellationToken);
+        var queue = await queues.EnsureAsync(version, lane, cancellationToken);
         var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{queue}"));
-        await endpoint.Send(message, context => context.SetPriority(priority), cancellationToken);
+        if (lane == ClipLane.Upload)
+        {
+            await endpoint.Send(message, context => context.SetPriority(ClipQueues.UploadPriority), cancellationToken);
+        }
+        else
+        {
+            await endpoint.Send(message, cancellationToken);
+        }
+        VideoTelemetry.ClipQueued(lane);
     }
 }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VideoCoca.Contracts.Api;
+using VideoCoca.Contracts.Diagnostics;
 using VideoCoca.Contracts.Messages;
 using VideoCoca.GrainInterfaces;
 using VideoCoca.Grains.Storage;
@@ -74,6 +76,9 @@ public sealed class VideoGrain(
             S.ClipLengthSeconds = length;
             S.OverlapSeconds = overlap;
             S.FramesPerClip = frames;
+            // The upload's trace (the gateway's request, carried by the grain call): the ingest and every clip it
+            // sends continue it, also when a reminder resumes the ingest long after the request ended.
+            S.TraceParent = Activity.Current?.Id;
             await TargetActiveVersionAsync(request);
             await CheckpointAsync(mirror: true);
             logger.LogInformation("Video {VideoId} received: {File}", VideoId, request.FileName);
@@ -110,6 +115,41 @@ public sealed class VideoGrain(
         : new FrameSize(_options.FrameWidth, _options.FrameHeight, _options.Resize);
 
     public Task ClipAnalyzedAsync(int clipIndex) => RecordOutcomeAsync(clipIndex, new ClipOutcome(false, null));
+
+    public async Task ClipsSettledAsync(IReadOnlyList<ClipVerdict> verdicts)
+    {
+        ArgumentNullException.ThrowIfNull(verdicts);
+        using var stage = StageCpu.Enter(VideoStages.Results);
+        if (_failing || S.Request is null || S.State is VideoState.Failed or VideoState.Received or VideoState.Probing)
+        {
+            logger.LogDebug("Video {VideoId}: {Count} results ignored in state {State}", VideoId, verdicts.Count, S.State);
+            return;
+        }
+        var fresh = new List<(int Index, ClipOutcome Outcome)>();
+        foreach (var verdict in verdicts)
+        {
+            var outcome = verdict.FailureReason is null
+                ? new ClipOutcome(false, null)
+                : new ClipOutcome(true, string.IsNullOrWhiteSpace(verdict.FailureReason) ? "no reason given" : verdict.FailureReason);
+            if (verdict.ClipIndex >= 0 && verdict.ClipIndex < S.ClipsTotal && S.Outcomes.TryAdd(verdict.ClipIndex, outcome))
+            {
+                fresh.Add((verdict.ClipIndex, outcome));
+            }
+        }
+        if (fresh.Count == 0) return;
+        using (StageCpu.Enter(VideoStages.ClipRows))
+        {
+            await records.SetClipStatesAsync(VideoId, fresh.Where(f => !f.Outcome.Failed).Select(f => f.Index).ToList());
+            foreach (var (index, outcome) in fresh.Where(f => f.Outcome.Failed))
+            {
+                await records.SetClipStateAsync(VideoId, index, ClipState.Failed, outcome.Reason);
+            }
+        }
+        if (!await CompleteIfDoneAsync())
+        {
+            await CheckpointAsync(mirror: true);
+        }
+    }
 
     public Task ClipFailedAsync(int clipIndex, string reason) =>
         RecordOutcomeAsync(clipIndex, new ClipOutcome(true, string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason));
@@ -253,12 +293,22 @@ public sealed class VideoGrain(
     {
         var request = S.Request!;
         var source = blobs.Resolve(request.BlobPath);
+        using var span = VideoTelemetry.StartIngest(VideoId, S.TraceParent);
+        // The ingestor's own threads (reading ffmpeg's pipe, writing the frame files) inherit this flow's stage.
+        using var stage = StageCpu.Enter(VideoStages.Split);
         try
         {
             if (S.State is VideoState.Received or VideoState.Probing)
             {
                 await TransitionAsync(VideoState.Probing);
-                var probe = await Task.Run(() => ingestor.ProbeAsync(source, cancellationToken), cancellationToken);
+                VideoProbe probe;
+                using (StageCpu.Enter(VideoStages.Probe))
+                {
+                    // The gateway probed the upload before accepting it: its figures spare a second ffprobe of the same file.
+                    probe = request.Probe is { } probed && _options.UseGatewayProbe && File.Exists(source)
+                        ? FfmpegVideoIngestor.FromStream(Path.GetFileName(source), probed.AverageFrameRate, probed.StreamSeconds, probed.ContainerSeconds, probed.Width, probed.Height)
+                        : await Task.Run(() => ingestor.ProbeAsync(source, cancellationToken), cancellationToken);
+                }
                 S.DurationSeconds = probe.Duration;
                 S.FrameRate = probe.FrameRate;
                 S.FrameCount = probe.FrameCount;
@@ -331,7 +381,10 @@ public sealed class VideoGrain(
     private async Task RecordClipAsync(ExtractedClip extracted, CancellationToken cancellationToken)
     {
         var planned = extracted.Clip;
-        var clipId = await records.AddClipAsync(new Clip
+        Guid clipId;
+        using (StageCpu.Enter(VideoStages.ClipRows))
+        {
+            clipId = await records.AddClipAsync(new Clip
         {
             Id = ClipIdFor(VideoId, planned.Index),
             VideoId = VideoId,
@@ -343,6 +396,7 @@ public sealed class VideoGrain(
             FramesInput = FrameInputs.Key(S.FramesPerClip, Size().Height, Size().Width, Size().Resize == FrameResize.Crop ? "crop" : "stretch"),
             State = ClipState.Queued,
         }, cancellationToken);
+        }
         var clip = new VideoClipState
         {
             Index = planned.Index,
@@ -359,18 +413,20 @@ public sealed class VideoGrain(
 
     private async Task PublishAsync(VideoClipState clip, CancellationToken cancellationToken)
     {
+        using var stage = StageCpu.Enter(VideoStages.Publish);
         var size = Size();
         var frames = new ClipFrames(clip.FramesPath, FrameElementType.UInt8, S.FramesPerClip, size.Height, size.Width);
         // Not cancelled half-way by a stopping ingest: a publish is short, and one cut off would only be repeated.
         cancellationToken.ThrowIfCancellationRequested();
         await publisher.PublishAsync(new AnalyzeClip(
-            VideoId, clip.ClipId, clip.Index, clip.StartSeconds, clip.EndSeconds, frames, S.Request!.Questions, S.ModelVersion), ClipQueues.UploadPriority, CancellationToken.None);
+            VideoId, clip.ClipId, clip.Index, clip.StartSeconds, clip.EndSeconds, frames, S.Request!.Questions, S.ModelVersion), ClipLane.Upload, CancellationToken.None);
         // Persisted by the next checkpoint; until then a lost silo publishes it again, which is harmless.
         clip.Published = true;
     }
 
     private async Task RecordOutcomeAsync(int clipIndex, ClipOutcome outcome)
     {
+        using var stage = StageCpu.Enter(VideoStages.Results);
         if (_failing || S.Request is null || S.State is VideoState.Failed or VideoState.Received or VideoState.Probing)
         {
             logger.LogDebug("Video {VideoId}: result for clip {Index} ignored in state {State}", VideoId, clipIndex, S.State);
@@ -380,7 +436,10 @@ public sealed class VideoGrain(
         {
             return;
         }
-        await records.SetClipStateAsync(VideoId, clipIndex, outcome.Failed ? ClipState.Failed : ClipState.Analysed, outcome.Reason);
+        using (StageCpu.Enter(VideoStages.ClipRows))
+        {
+            await records.SetClipStateAsync(VideoId, clipIndex, outcome.Failed ? ClipState.Failed : ClipState.Analysed, outcome.Reason);
+        }
         if (!await CompleteIfDoneAsync())
         {
             await CheckpointAsync(mirror: true);
@@ -482,6 +541,7 @@ public sealed class VideoGrain(
 
     private Task TransitionAsync(VideoState state)
     {
+        if (IsTerminal(state) && !IsTerminal(S.State)) VideoTelemetry.VideoFinished(state);
         S.State = state;
         return CheckpointAsync(mirror: true);
     }
@@ -492,9 +552,13 @@ public sealed class VideoGrain(
         await _writes.WaitAsync();
         try
         {
-            await store.WriteStateAsync();
+            using (StageCpu.Enter(VideoStages.State))
+            {
+                await store.WriteStateAsync();
+            }
             if (mirror && S.Request is { } request)
             {
+                using var stage = StageCpu.Enter(VideoStages.VideoRow);
                 await records.SaveVideoAsync(new VideoRow(
                     VideoId, request.FileName, request.BlobPath, request.SizeBytes, S.DurationSeconds, S.State,
                     S.ClipLengthSeconds, S.OverlapSeconds, S.FramesPerClip, request.Questions, S.Error, S.CreatedAt,

@@ -53,6 +53,9 @@ public sealed class VideoGrainState
 
     /// <summary>stretch or crop; null for the ingest options' resize.</summary>
     [Id(23)] public string? FrameResize { get; set; }
+
+    /// <summary>The W3C traceparent of the call that started the video (the upload's trace); null when none was traced.</summary>
+    [Id(24)] public string? TraceParent { get; set; }
 }
 
 /// <summary>One extracted clip.</summary>

@@ -7,11 +7,11 @@ using VideoCoca.Messaging.Hosting;
 namespace VideoCoca.Messaging.Clips;
 
 /// <summary>
-/// Declares a model version's clip queue (<see cref="ClipQueues.For"/>) before the first clip is sent to it, so that clips
+/// Declares a model version's clip queues (<see cref="ClipQueues.LanesOf"/>) before the first clip is sent to one, so that clips
 /// for a version whose workers are not up yet wait in the queue instead of being dropped by an exchange with no queue.
 /// MassTransit's send endpoints declare a queue without arguments, which RabbitMQ refuses for a queue that exists as a
 /// priority queue; so the queue, its exchange and the binding are declared here with exactly the arguments the
-/// workers' receive endpoints give them, and clips are sent to the exchange.
+/// workers' receive endpoints give them (<see cref="ArgumentsOf"/>), and clips are sent to the exchange.
 /// </summary>
 public sealed class ClipQueueDeclarer(IOptions<RabbitMqOptions> options) : IAsyncDisposable
 {
@@ -19,13 +19,23 @@ public sealed class ClipQueueDeclarer(IOptions<RabbitMqOptions> options) : IAsyn
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IConnection? _connection;
 
-    /// <summary>Declares the queue once per process (a failed declaration is tried again on the next call).</summary>
-    public async Task EnsureAsync(string queue, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The arguments of a lane's queue, the same for whoever declares it first (a silo here, or a worker's receive
+    /// endpoint): the upload lane is a priority queue, the campaign lane a plain one.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object?> ArgumentsOf(ClipLane lane) => lane == ClipLane.Upload
+        ? new Dictionary<string, object?> { ["x-max-priority"] = ClipQueues.MaxPriority }
+        : new Dictionary<string, object?>();
+
+    /// <summary>Declares the lane's queue once per process (a failed declaration is tried again on the next call) and names it.</summary>
+    public async Task<string> EnsureAsync(string version, ClipLane lane, CancellationToken cancellationToken = default)
     {
-        var declaration = _declared.GetOrAdd(queue, name => DeclareAsync(name));
+        var queue = ClipQueues.ForLane(version, lane);
+        var declaration = _declared.GetOrAdd(queue, name => DeclareAsync(name, lane));
         try
         {
             await declaration.WaitAsync(cancellationToken);
+            return queue;
         }
         catch when (declaration.IsFaulted || declaration.IsCanceled)
         {
@@ -34,13 +44,13 @@ public sealed class ClipQueueDeclarer(IOptions<RabbitMqOptions> options) : IAsyn
         }
     }
 
-    private async Task DeclareAsync(string queue)
+    private async Task DeclareAsync(string queue, ClipLane lane)
     {
         var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true, autoDelete: false);
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-max-priority"] = ClipQueues.MaxPriority });
+            arguments: new Dictionary<string, object?>(ArgumentsOf(lane)));
         await channel.QueueBindAsync(queue, queue, routingKey: "");
     }
 

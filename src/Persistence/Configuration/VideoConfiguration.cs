@@ -18,6 +18,9 @@ internal sealed class VideoConfiguration : IEntityTypeConfiguration<Video>
         builder.Property(v => v.QuestionsJson).HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
         builder.Property(v => v.Warnings).HasColumnType("text[]").HasDefaultValueSql("'{}'::text[]");
         builder.HasIndex(v => v.State);
+        // A tenant's list of videos, newest first.
+        builder.HasIndex(v => new { v.TenantId, v.CreatedAt });
+        builder.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(v => v.CreatedAt);
         builder.HasMany(v => v.Clips).WithOne(c => c.Video).HasForeignKey(c => c.VideoId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -15,6 +15,8 @@ internal sealed class WatchlistConfiguration : IEntityTypeConfiguration<Watchlis
         builder.Property(w => w.BackfillState).HasConversion(new EnumAsSnakeCaseConverter<BackfillState>()).HasMaxLength(16);
         // The catalogue pass picks up pending lists.
         builder.HasIndex(w => w.BackfillState);
+        builder.HasIndex(w => w.TenantId);
+        builder.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(w => w.Rules).WithOne().HasForeignKey(r => r.WatchlistId).OnDelete(DeleteBehavior.Cascade);
     }
 }

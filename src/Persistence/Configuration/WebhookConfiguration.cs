@@ -13,6 +13,8 @@ internal sealed class WebhookConfiguration : IEntityTypeConfiguration<Webhook>
         builder.Property(w => w.Id).ValueGeneratedNever();
         builder.Property(w => w.Url).HasMaxLength(2048);
         builder.Property(w => w.Secret).HasMaxLength(256);
+        builder.HasIndex(w => w.TenantId);
+        builder.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 

@@ -7,6 +7,9 @@ public sealed class Video
 {
     public Guid Id { get; set; }
 
+    /// <summary>The tenant that owns it; only that tenant's keys see it.</summary>
+    public Guid TenantId { get; set; }
+
     /// <summary>The name the file was uploaded under.</summary>
     public required string FileName { get; set; }
 

@@ -8,6 +8,9 @@ public sealed class Watchlist
 {
     public Guid Id { get; set; }
 
+    /// <summary>The tenant that owns it; it flags only that tenant's videos, and only that tenant's keys see it.</summary>
+    public Guid TenantId { get; set; }
+
     public required string Name { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

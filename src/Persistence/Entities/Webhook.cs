@@ -5,6 +5,9 @@ public sealed class Webhook
 {
     public Guid Id { get; set; }
 
+    /// <summary>The tenant that owns it; it receives only that tenant's events, and only that tenant's keys see it.</summary>
+    public Guid TenantId { get; set; }
+
     public required string Url { get; set; }
 
     /// <summary>The event types it receives (video.completed, video.failed, clip.flagged).</summary>

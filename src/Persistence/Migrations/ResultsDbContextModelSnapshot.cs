@@ -26,6 +26,69 @@ namespace VideoCoca.Persistence.Migrations
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "vector");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.ApiKey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_used_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("prefix");
+
+                    b.Property<int?>("RequestsPerMinute")
+                        .HasColumnType("integer")
+                        .HasColumnName("requests_per_minute");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("role");
+
+                    b.Property<byte[]>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("secret_hash");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_api_keys");
+
+                    b.HasIndex("Prefix")
+                        .IsUnique()
+                        .HasDatabaseName("ix_api_keys_prefix");
+
+                    b.HasIndex("TenantId")
+                        .HasDatabaseName("ix_api_keys_tenant_id");
+
+                    b.ToTable("api_keys", (string)null);
+                });
+
             modelBuilder.Entity("VideoCoca.Persistence.Entities.Campaign", b =>
                 {
                     b.Property<Guid>("Id")
@@ -513,6 +576,32 @@ namespace VideoCoca.Persistence.Migrations
                     b.ToTable("model_workers", (string)null);
                 });
 
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Tenant", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_tenants");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_tenants_name");
+
+                    b.ToTable("tenants", (string)null);
+                });
+
             modelBuilder.Entity("VideoCoca.Persistence.Entities.Video", b =>
                 {
                     b.Property<Guid>("Id")
@@ -588,6 +677,10 @@ namespace VideoCoca.Persistence.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("state");
 
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -607,6 +700,9 @@ namespace VideoCoca.Persistence.Migrations
 
                     b.HasIndex("State")
                         .HasDatabaseName("ix_videos_state");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_videos_tenant_id_created_at");
 
                     b.ToTable("videos", (string)null);
                 });
@@ -649,11 +745,18 @@ namespace VideoCoca.Persistence.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
                     b.HasKey("Id")
                         .HasName("pk_watchlists");
 
                     b.HasIndex("BackfillState")
                         .HasDatabaseName("ix_watchlists_backfill_state");
+
+                    b.HasIndex("TenantId")
+                        .HasDatabaseName("ix_watchlists_tenant_id");
 
                     b.ToTable("watchlists", (string)null);
                 });
@@ -743,6 +846,10 @@ namespace VideoCoca.Persistence.Migrations
                         .HasColumnType("character varying(256)")
                         .HasColumnName("secret");
 
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
                     b.Property<string>("Url")
                         .IsRequired()
                         .HasMaxLength(2048)
@@ -751,6 +858,9 @@ namespace VideoCoca.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_webhooks");
+
+                    b.HasIndex("TenantId")
+                        .HasDatabaseName("ix_webhooks_tenant_id");
 
                     b.ToTable("webhooks", (string)null);
                 });
@@ -883,6 +993,18 @@ namespace VideoCoca.Persistence.Migrations
                         .HasName("pk_webhook_events");
 
                     b.ToTable("webhook_events", (string)null);
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.ApiKey", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.Tenant", "Tenant")
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_api_keys_tenants_tenant_id");
+
+                    b.Navigation("Tenant");
                 });
 
             modelBuilder.Entity("VideoCoca.Persistence.Entities.Campaign", b =>
@@ -1019,6 +1141,26 @@ namespace VideoCoca.Persistence.Migrations
                     b.Navigation("ModelVersion");
                 });
 
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Video", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_videos_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Watchlist", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_watchlists_tenants_tenant_id");
+                });
+
             modelBuilder.Entity("VideoCoca.Persistence.Entities.WatchlistRule", b =>
                 {
                     b.HasOne("VideoCoca.Persistence.Entities.Watchlist", null)
@@ -1044,6 +1186,16 @@ namespace VideoCoca.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_watchlist_rule_embeddings_watchlist_rules_rule_id");
+                });
+
+            modelBuilder.Entity("VideoCoca.Persistence.Entities.Webhook", b =>
+                {
+                    b.HasOne("VideoCoca.Persistence.Entities.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhooks_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("VideoCoca.Persistence.Entities.WebhookAttempt", b =>

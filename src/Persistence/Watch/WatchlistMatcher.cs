@@ -14,18 +14,19 @@ namespace VideoCoca.Persistence.Watch;
 /// </summary>
 public static class WatchlistMatcher
 {
-    // Every rule of the lists in question against every result of the clips in question, with what each rule saw:
+    // Every rule of the lists in question (only lists of the video's own tenant) against every result of the clips in question, with what each rule saw:
     // the label's stored confidence, the query's cosine similarity (1 - cosine distance) with the rule's embedding
     // under the result's own version, or where the phrase occurs. A query rule without an embedding for the version
     // scores nothing (the worker of that version stores it before matching).
     // FOR KEY SHARE OF w: a list deleted meanwhile waits for this transaction instead of failing the flag's foreign key.
     private const string MatchSql = """
         SELECT r.clip_id AS "ClipId", c.video_id AS "VideoId", c.index AS "ClipIndex", c.start_seconds AS "StartSeconds",
-               c.end_seconds AS "EndSeconds", r.caption AS "Caption", w.id AS "WatchlistId", w.name AS "WatchlistName",
+               c.end_seconds AS "EndSeconds", r.caption AS "Caption", w.id AS "WatchlistId", w.name AS "WatchlistName", w.tenant_id AS "TenantId",
                ru.id AS "RuleId", ru.position AS "Position", ru.kind AS "Kind", ru.text AS "Text", seen.score AS "Score", seen.place AS "Place"
         FROM clip_results r
         JOIN clips c ON c.id = r.clip_id
-        CROSS JOIN watchlists w
+        JOIN videos v ON v.id = c.video_id
+        JOIN watchlists w ON w.tenant_id = v.tenant_id
         JOIN watchlist_rules ru ON ru.watchlist_id = w.id
         CROSS JOIN LATERAL (
             SELECT
@@ -90,7 +91,7 @@ public static class WatchlistMatcher
             }
             var flag = new RaisedFlag(flagId, first.WatchlistId, first.WatchlistName, first.VideoId, first.ClipId, first.ClipIndex,
                 first.StartSeconds, first.EndSeconds, versionName, reason, score, first.Caption);
-            await WebhookOutbox.EnqueueAsync(db, WebhookOutbox.ClipFlagged, flag, at, cancellationToken);
+            await WebhookOutbox.EnqueueAsync(db, first.TenantId, WebhookOutbox.ClipFlagged, flag, at, cancellationToken);
             raised.Add(flag);
         }
         return raised;
@@ -114,6 +115,7 @@ public static class WatchlistMatcher
         public string Caption { get; set; } = "";
         public Guid WatchlistId { get; set; }
         public string WatchlistName { get; set; } = "";
+        public Guid TenantId { get; set; }
         public Guid RuleId { get; set; }
         public int Position { get; set; }
         public string Kind { get; set; } = "";

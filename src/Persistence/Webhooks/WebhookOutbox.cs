@@ -24,10 +24,11 @@ public static class WebhookOutbox
     };
 
     /// <summary>
-    /// Records the event (its body: <c>{"id", "type", "created_at", "data"}</c>) and its deliveries; returns the
-    /// event id. Call it inside the transaction that makes the change.
+    /// Records the event (its body: <c>{"id", "type", "created_at", "data"}</c>) and its deliveries to the webhooks of
+    /// <paramref name="tenantId"/> (the tenant whose video or watchlist the event is about; no other tenant hears of it);
+    /// returns the event id. Call it inside the transaction that makes the change.
     /// </summary>
-    public static async Task<Guid> EnqueueAsync(ResultsDbContext db, string type, object data, DateTimeOffset at, CancellationToken cancellationToken = default)
+    public static async Task<Guid> EnqueueAsync(ResultsDbContext db, Guid tenantId, string type, object data, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         if (!EventTypes.Contains(type))
         {
@@ -40,7 +41,7 @@ public static class WebhookOutbox
             """, cancellationToken);
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO webhook_deliveries (webhook_id, event_id, state, attempts, next_attempt_at, created_at)
-            SELECT w.id, {id}, 'pending', 0, {at}, {at} FROM webhooks w WHERE {type} = ANY (w.events)
+            SELECT w.id, {id}, 'pending', 0, {at}, {at} FROM webhooks w WHERE {type} = ANY (w.events) AND w.tenant_id = {tenantId}
             """, cancellationToken);
         return id;
     }

@@ -2,6 +2,7 @@ using System.Net;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -12,7 +13,10 @@ using VideoCoca.Grains.Videos;
 using VideoCoca.Ingest;
 using VideoCoca.Messaging.Hosting;
 using VideoCoca.Persistence.Hosting;
+using VideoCoca.ServiceDefaults.Operations;
+using VideoCoca.ServiceDefaults.Telemetry;
 using VideoCoca.Silo.Consumers;
+using VideoCoca.Silo.Health;
 using VideoCoca.Silo.Retention;
 
 namespace VideoCoca.Silo.Hosting;
@@ -24,7 +28,8 @@ public static class SiloHostExtensions
 
     /// <summary>
     /// The whole silo: Orleans (ADO.NET clustering, grain storage "videos" and reminders on the platform's
-    /// PostgreSQL), the results database, the bus with the results consumer, the ingest services, and the retention sweeper.
+    /// PostgreSQL), the results database, the bus with the results consumer, the ingest services, the retention sweeper,
+    /// OpenTelemetry (section Telemetry) and the operations endpoint (section Operations: /metrics and health).
     /// </summary>
     /// <param name="builder">The host.</param>
     /// <param name="configureBus">More consumers for the same bus (tests).</param>
@@ -34,6 +39,11 @@ public static class SiloHostExtensions
         var silo = configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>() ?? new SiloOptions();
         var connectionString = PostgresOptions.Resolve(configuration[$"{PostgresOptions.SectionName}:{nameof(PostgresOptions.ConnectionString)}"]);
         builder.Services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.SectionName));
+        builder.AddPlatformTelemetry("vcp-silo");
+        // Ready: the database answers, the bus is connected (MassTransit's own check, tagged ready) and the silo is active.
+        builder.AddOperationsEndpoint()
+            .Add(new HealthCheckRegistration("postgres", _ => new PostgresReadyCheck(() => connectionString), HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)))
+            .AddCheck<SiloActiveCheck>("orleans", tags: [HealthEndpoints.ReadyTag]);
 
         builder.Services.AddResultsDatabase(configuration);
         builder.Services.AddVideoGrainServices(configuration);
@@ -64,6 +74,8 @@ public static class SiloHostExtensions
         });
 
         builder.UseOrleans(orleans => orleans
+            // Grain calls continue their caller's trace (an upload's, from the gateway), and the grains' own sends carry it on.
+            .AddActivityPropagation()
             .Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = silo.ClusterId;

@@ -69,6 +69,29 @@ public sealed class SafeTensorsFile : IDisposable
         return tensor;
     }
 
+    /// <summary>
+    /// Reads the tensor <paramref name="name"/> straight into <paramref name="target"/> when that is a contiguous CPU
+    /// tensor of the stored type and shape (no tensor in between, no copy); false, and nothing read, otherwise.
+    /// </summary>
+    public bool TryLoadInto(string name, torch.Tensor target)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(target);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (!_byName.TryGetValue(name, out var entry))
+        {
+            throw new KeyNotFoundException($"The safetensors file '{Path}' has no tensor named '{name}'.");
+        }
+        SafeTensorsDType.TryFromName(entry.DType, out var type, out var size);
+        if (target.device_type != DeviceType.CPU || !target.is_contiguous() || target.dtype != type || !entry.Shape.SequenceEqual(target.shape))
+        {
+            return false;
+        }
+        long start = _dataStart + entry.Begin;
+        TensorBytes.ForEachChunk(target, size, (chunk, offset) => ReadExactly(chunk, start + offset, entry.Name));
+        return true;
+    }
+
     /// <summary>Reads every tensor, keyed by name, in header order. The caller owns the tensors.</summary>
     public Dictionary<string, torch.Tensor> LoadAll()
     {

@@ -78,44 +78,58 @@ internal sealed class CpuStepWeights : IDisposable
     }
 
     /// <summary>Logits [rows, new, vocabulary] for new token ids [rows, new] at positions start.., growing the cache.</summary>
-    public Tensor Step(Tensor newTokens, long start, DecoderCache cache)
+    /// <param name="lastOnly">Project only the last new position to the vocabulary ([rows, 1, vocabulary]): the others' logits are never read when a prompt is fed.</param>
+    public Tensor Step(Tensor newTokens, long start, DecoderCache cache, bool lastOnly = false)
     {
+        var profile = DecodeProfile.Current;
+        profile?.CountStep();
+        var rows = newTokens.shape[0];
         var count = newTokens.shape[1];
-        var x = _tokenEmbedding.index_select(0, newTokens.flatten()).view(newTokens.shape[0], count, -1)
-                + _positionalEmbedding.narrow(0, start, count);
-        // New positions see every cached one and, among themselves, only earlier ones.
-        Tensor? mask = count > 1 ? cat([zeros(count, start), AttentionMasks.Causal(count)], 1) : null;
-        for (var i = 0; i < _text.Length; i++) x = SelfAttend(_text[i], x, _textHeads, cache, i, mask);
+        var (x, mask) = DecodeProfile.Time(profile, "embeddings and mask", () =>
+        {
+            var positions = cache.Positions(start, count) is { } perRow
+                ? _positionalEmbedding.index_select(0, perRow.flatten()).view(rows, count, -1)
+                : _positionalEmbedding.narrow(0, start, count);
+            var embedded = _tokenEmbedding.index_select(0, newTokens.flatten()).view(rows, count, -1) + positions;
+            return (embedded, cache.SelfAttentionMask(start, count, embedded.device));
+        });
+        for (var i = 0; i < _text.Length; i++) x = SelfAttend(_text[i], x, _textHeads, cache, i, mask, "text tower", profile);
         for (var i = 0; i < _self.Length; i++)
         {
-            x = SelfAttend(_self[i], x, _decoderHeads, cache, _text.Length + i, mask);
-            var (keys, values) = cache.ImageContext![i];
-            x = CrossAttend(_cross[i], x, _decoderHeads, keys, values);
+            x = SelfAttend(_self[i], x, _decoderHeads, cache, _text.Length + i, mask, "decoder", profile);
+            x = CrossAttend(_cross[i], x, _decoderHeads, cache, i, profile);
         }
         var width = x.shape[2];
-        return F.layer_norm(x, [width], _lnFinalWeight, _lnFinalBias, ResidualAttentionBlock.LayerNormEps).matmul(_vocabularyProjection);
+        if (lastOnly) x = x.narrow(1, count - 1, 1);
+        var last = x;
+        return DecodeProfile.Time(profile, "vocabulary projection",
+            () => F.layer_norm(last, [width], _lnFinalWeight, _lnFinalBias, ResidualAttentionBlock.LayerNormEps).matmul(_vocabularyProjection));
     }
 
-    private static Tensor SelfAttend(Block block, Tensor x, int heads, DecoderCache cache, int layer, Tensor? mask)
+    private static Tensor SelfAttend(Block block, Tensor x, int heads, DecoderCache cache, int layer, Tensor? mask, string part, DecodeProfile? profile)
     {
         var width = x.shape[2];
-        var qkv = block.Attention.Apply(LayerNorm(x, block.Ln1Weight, block.Ln1Bias)).chunk(3, dim: -1);
+        var qkv = DecodeProfile.Time(profile, $"{part}: q, k, v projection",
+            () => block.Attention.Apply(LayerNorm(x, block.Ln1Weight, block.Ln1Bias)).chunk(3, dim: -1));
         var (q, k, v) = (SplitHeads(qkv[0], heads), SplitHeads(qkv[1], heads), SplitHeads(qkv[2], heads));
-        (k, v) = cache.Append(layer, k, v);
-        x = x + block.Out.Apply(MergeHeads(F.scaled_dot_product_attention(q, k, v, mask), width));
-        return x + Mlp(block, x);
+        (k, v) = DecodeProfile.Time(profile, $"{part}: cache write", () => cache.Append(layer, k, v));
+        var attended = DecodeProfile.Time(profile, $"{part}: self-attention", () => F.scaled_dot_product_attention(q, k, v, mask));
+        x = x + DecodeProfile.Time(profile, $"{part}: out projection", () => block.Out.Apply(MergeHeads(attended, width)));
+        return x + Mlp(block, x, part, profile);
     }
 
-    private static Tensor CrossAttend(Block block, Tensor x, int heads, Tensor keys, Tensor values)
+    private static Tensor CrossAttend(Block block, Tensor x, int heads, DecoderCache cache, int layer, DecodeProfile? profile)
     {
         var width = x.shape[2];
-        var q = SplitHeads(block.Attention.Apply(LayerNorm(x, block.Ln1Weight, block.Ln1Bias)), heads);
-        x = x + block.Out.Apply(MergeHeads(F.scaled_dot_product_attention(q, keys, values), width));
-        return x + Mlp(block, x);
+        var q = DecodeProfile.Time(profile, "decoder: cross q projection",
+            () => SplitHeads(block.Attention.Apply(LayerNorm(x, block.Ln1Weight, block.Ln1Bias)), heads));
+        var attended = DecodeProfile.Time(profile, "decoder: cross-attention", () => cache.AttendImage(layer, q));
+        x = x + DecodeProfile.Time(profile, "decoder: cross out projection", () => block.Out.Apply(MergeHeads(attended, width)));
+        return x + Mlp(block, x, "decoder (after cross-attention)", profile);
     }
 
-    private static Tensor Mlp(Block block, Tensor x) =>
-        block.Proj.Apply(F.gelu(block.Fc.Apply(LayerNorm(x, block.Ln2Weight, block.Ln2Bias))));
+    private static Tensor Mlp(Block block, Tensor x, string part, DecodeProfile? profile) =>
+        DecodeProfile.Time(profile, $"{part}: MLP", () => block.Proj.Apply(F.gelu(block.Fc.Apply(LayerNorm(x, block.Ln2Weight, block.Ln2Bias)))));
 
     private static Tensor LayerNorm(Tensor x, Tensor weight, Tensor bias) =>
         F.layer_norm(x, [x.shape[2]], weight, bias, ResidualAttentionBlock.LayerNormEps);

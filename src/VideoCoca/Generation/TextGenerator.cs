@@ -47,11 +47,71 @@ public sealed class TextGenerator
 
     /// <summary>
     /// Texts for several prompts over the same clips (a caption and the answers to questions), each with its own
-    /// options: the image tokens' keys and values for every decoder layer's cross-attention are projected once for
-    /// every request that uses the cache.
+    /// options, one generation per request (<see cref="GenerateTogether"/> runs them as rows of one decode): the image
+    /// tokens' keys and values for every decoder layer's cross-attention are projected once for every request that
+    /// uses the cache.
     /// </summary>
     /// <returns>Per request, what <see cref="Generate"/> returns for it.</returns>
     public IReadOnlyList<IReadOnlyList<long[]>> GenerateEach(Tensor imageTokens, IReadOnlyList<TextRequest> requests)
+    {
+        Validate(imageTokens, requests);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        IReadOnlyList<(Tensor Keys, Tensor Values)>? projected = null;
+        return requests.Select(request => GenerateOne(imageTokens, request, ref projected)).ToList();
+    }
+
+    /// <summary>
+    /// What <see cref="GenerateEach"/> returns, token for token, with every greedy and beam-search request that uses
+    /// the cache decoded together: requests with the same options become rows of one decode (every clip's text, and
+    /// with beam search each of its beams, a row), so that a step reads the decoders' weights once for all of them, and
+    /// a text that has ended stops costing. Sampling (whose random draws follow the rows' order) and requests without
+    /// the cache run one by one as in <see cref="GenerateEach"/>.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<long[]>> GenerateTogether(Tensor imageTokens, IReadOnlyList<TextRequest> requests)
+    {
+        Validate(imageTokens, requests);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var clips = (int)imageTokens.shape[0];
+        var results = new IReadOnlyList<long[]>?[requests.Count];
+        IReadOnlyList<(Tensor Keys, Tensor Values)>? projected = null;
+        var joint = Enumerable.Range(0, requests.Count)
+            .Where(r => requests[r].Options is { UseCache: true, Strategy: GenerationStrategy.Greedy or GenerationStrategy.Beam })
+            .ToList();
+        foreach (var r in Enumerable.Range(0, requests.Count).Except(joint)) results[r] = GenerateOne(imageTokens, requests[r], ref projected);
+
+        foreach (var group in joint.GroupBy(r => requests[r].Options))
+        {
+            var rows = new List<(int Request, JointText Text)>();
+            // Clip by clip, so that the rows of one clip sit together (see DecoderRows).
+            for (var clip = 0; clip < clips; clip++)
+            {
+                foreach (var r in group)
+                {
+                    var (prefix, maxNewTokens) = Prefix(requests[r]);
+                    if (maxNewTokens >= 1) rows.Add((r, new JointText(clip, prefix, maxNewTokens)));
+                }
+            }
+            var perRequest = group.ToDictionary(r => r, _ => new List<long[]>(clips));
+            if (rows.Count > 0)
+            {
+                projected ??= _model.TextDecoder.ProjectImageTokens(imageTokens);
+                var decode = new JointDecode(_model, StepWeights(group.Key), projected, clips, rows.Select(row => row.Text).ToList(),
+                    group.Key, _startId, _endId, _padId, (logits, tokens, generated) => Process(logits, tokens, generated, group.Key));
+                var texts = decode.Run();
+                for (var i = 0; i < rows.Count; i++) perRequest[rows[i].Request].Add(texts[i]);
+            }
+            foreach (var r in group)
+            {
+                // A prompt that fills the model's context leaves nothing to say.
+                results[r] = perRequest[r].Count > 0 ? perRequest[r] : Enumerable.Range(0, clips).Select(_ => Array.Empty<long>()).ToList();
+            }
+        }
+        return results.Select(r => r!).ToList();
+    }
+
+    private static void Validate(Tensor imageTokens, IReadOnlyList<TextRequest> requests)
     {
         ArgumentNullException.ThrowIfNull(imageTokens);
         ArgumentNullException.ThrowIfNull(requests);
@@ -62,29 +122,28 @@ public sealed class TextGenerator
             ArgumentNullException.ThrowIfNull(request.Options);
             request.Options.Validate();
         }
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var clips = (int)imageTokens.shape[0];
-        IReadOnlyList<(Tensor Keys, Tensor Values)>? projected = null;
-        var results = new List<IReadOnlyList<long[]>>(requests.Count);
-        foreach (var (prompt, options) in requests)
-        {
-            var prefix = new long[prompt.Count + 1];
-            prefix[0] = _startId;
-            for (var i = 0; i < prompt.Count; i++) prefix[i + 1] = prompt[i];
-            var maxNewTokens = Math.Min(options.MaxNewTokens, _model.Config.Text.ContextLength - prefix.Length);
-            // A prompt that fills the model's context leaves nothing to say.
-            if (maxNewTokens < 1)
-            {
-                results.Add(Enumerable.Range(0, clips).Select(_ => Array.Empty<long>()).ToList());
-                continue;
-            }
-            var imageContext = options.UseCache ? projected ??= _model.TextDecoder.ProjectImageTokens(imageTokens) : null;
-            results.Add(options.Strategy == GenerationStrategy.Beam
-                ? BeamSearch(imageTokens, imageContext, prefix, maxNewTokens, options)
-                : TokenByToken(imageTokens, imageContext, prefix, maxNewTokens, options));
-        }
-        return results;
+    }
+
+    /// <summary>The start id and the prompt, and how many tokens may follow them in the model's context.</summary>
+    private (long[] Prefix, int MaxNewTokens) Prefix(TextRequest request)
+    {
+        var prefix = new long[request.Prompt.Count + 1];
+        prefix[0] = _startId;
+        for (var i = 0; i < request.Prompt.Count; i++) prefix[i + 1] = request.Prompt[i];
+        return (prefix, Math.Min(request.Options.MaxNewTokens, _model.Config.Text.ContextLength - prefix.Length));
+    }
+
+    /// <param name="projected">The image context for cross-attention, projected by the first request that needs it.</param>
+    private List<long[]> GenerateOne(Tensor imageTokens, TextRequest request, ref IReadOnlyList<(Tensor Keys, Tensor Values)>? projected)
+    {
+        var options = request.Options;
+        var (prefix, maxNewTokens) = Prefix(request);
+        // A prompt that fills the model's context leaves nothing to say.
+        if (maxNewTokens < 1) return Enumerable.Range(0, (int)imageTokens.shape[0]).Select(_ => Array.Empty<long>()).ToList();
+        var imageContext = options.UseCache ? projected ??= _model.TextDecoder.ProjectImageTokens(imageTokens) : null;
+        return options.Strategy == GenerationStrategy.Beam
+            ? BeamSearch(imageTokens, imageContext, prefix, maxNewTokens, options)
+            : TokenByToken(imageTokens, imageContext, prefix, maxNewTokens, options);
     }
 
     /// <summary>Greedy and sampling: each row keeps one text, chosen a token at a time.</summary>
@@ -169,33 +228,18 @@ public sealed class TextGenerator
             var nextScores = new double[rows];
             for (var b = 0; b < batch; b++)
             {
-                var filled = 0;
                 if (done[b])
                 {
-                    for (; filled < beams; filled++)
+                    for (var k = 0; k < beams; k++)
                     {
-                        sourceRows[b * beams + filled] = b * beams + filled;
-                        nextTokens[b * beams + filled] = _padId;
+                        sourceRows[b * beams + k] = b * beams + k;
+                        nextTokens[b * beams + k] = _padId;
                     }
                     continue;
                 }
-                for (var rank = 0; rank < 2 * beams && filled < beams; rank++)
-                {
-                    var index = candidateIndices[b * 2 * beams + rank];
-                    var score = (double)candidateScores[b * 2 * beams + rank];
-                    var source = b * beams + (int)(index / vocabulary);
-                    var token = index % vocabulary;
-                    if (token == _endId)
-                    {
-                        // An end token ranked below the beam count would not have been kept as a running text either.
-                        if (rank < beams) finished[b].Add(texts[source], score, generated);
-                        continue;
-                    }
-                    sourceRows[b * beams + filled] = source;
-                    nextTokens[b * beams + filled] = token;
-                    nextScores[b * beams + filled] = score;
-                    filled++;
-                }
+                finished[b].Continue(
+                    candidateIndices.AsSpan(b * 2 * beams, 2 * beams), candidateScores.AsSpan(b * 2 * beams, 2 * beams), b * beams, vocabulary, _endId,
+                    texts, generated, sourceRows.AsSpan(b * beams, beams), nextTokens.AsSpan(b * beams, beams), nextScores.AsSpan(b * beams, beams));
                 done[b] = finished[b].IsDone(nextScores[b * beams], generated);
             }
 
@@ -248,30 +292,6 @@ public sealed class TextGenerator
         if (seed is { } value) generator.manual_seed(value);
         else generator.seed();
         return generator;
-    }
-
-    /// <summary>A clip's finished beam-search texts, the best <c>beams</c> of them by length-normalised score.</summary>
-    private sealed class FinishedTexts(int beams, double lengthPenalty)
-    {
-        private readonly List<(long[] Ids, double Score)> _texts = [];
-
-        /// <param name="ids">The generated ids before the end token (if any).</param>
-        /// <param name="sumLogProbability">Summed log-probability of every generated token, the end token included.</param>
-        /// <param name="length">Generated tokens, the end token included.</param>
-        public void Add(long[] ids, double sumLogProbability, int length)
-        {
-            var score = sumLogProbability / Math.Pow(length, lengthPenalty);
-            if (_texts.Count == beams && score <= _texts[^1].Score) return;
-            var at = _texts.FindIndex(t => t.Score < score);
-            _texts.Insert(at < 0 ? _texts.Count : at, (ids, score));
-            if (_texts.Count > beams) _texts.RemoveAt(_texts.Count - 1);
-        }
-
-        /// <summary>As Hugging Face's beam search without early stopping: full, and the best running text, ended now, would not beat the worst.</summary>
-        public bool IsDone(double bestRunningSum, int length) =>
-            _texts.Count == beams && _texts[^1].Score >= bestRunningSum / Math.Pow(length, lengthPenalty);
-
-        public long[] Best() => _texts.Count == 0 ? [] : _texts[0].Ids;
     }
 
     /// <summary>One decoding step's logits for the last position of every row, with or without the key-value cache.</summary>
@@ -385,5 +405,62 @@ public sealed class TextGenerator
                 _held = [];
             }
         }
+    }
+}
+
+/// <summary>A clip's (or a text's) finished beam-search texts, the best <c>beams</c> of them by length-normalised score.</summary>
+internal sealed class FinishedTexts(int beams, double lengthPenalty)
+{
+    private readonly List<(long[] Ids, double Score)> _texts = [];
+
+    /// <param name="ids">The generated ids before the end token (if any).</param>
+    /// <param name="sumLogProbability">Summed log-probability of every generated token, the end token included.</param>
+    /// <param name="length">Generated tokens, the end token included.</param>
+    public void Add(long[] ids, double sumLogProbability, int length)
+    {
+        var score = sumLogProbability / Math.Pow(length, lengthPenalty);
+        if (_texts.Count == beams && score <= _texts[^1].Score) return;
+        var at = _texts.FindIndex(t => t.Score < score);
+        _texts.Insert(at < 0 ? _texts.Count : at, (ids, score));
+        if (_texts.Count > beams) _texts.RemoveAt(_texts.Count - 1);
+    }
+
+    /// <summary>As Hugging Face's beam search without early stopping: full, and the best running text, ended now, would not beat the worst.</summary>
+    public bool IsDone(double bestRunningSum, int length) =>
+        _texts.Count == beams && _texts[^1].Score >= bestRunningSum / Math.Pow(length, lengthPenalty);
+
+    public long[] Best() => _texts.Count == 0 ? [] : _texts[0].Ids;
+
+    /// <summary>
+    /// One text's next beams from its 2 x beams best candidates of this step (best first; an index is beam x vocabulary
+    /// + token over the text's rows, the first of which is <paramref name="firstRow"/>): an end token among the first
+    /// <c>beams</c> candidates finishes its row's text here, any other candidate continues, until <c>beams</c> are kept.
+    /// </summary>
+    /// <param name="texts">Each row's generated ids so far.</param>
+    /// <param name="generated">Tokens generated with this step's.</param>
+    /// <returns>How many continuations were kept (fewer than <c>beams</c> only if too many candidates ended).</returns>
+    public int Continue(
+        ReadOnlySpan<long> candidateIndices, ReadOnlySpan<float> candidateScores, int firstRow, int vocabulary, long endId,
+        IReadOnlyList<long[]> texts, int generated, Span<long> sources, Span<long> tokens, Span<double> scores)
+    {
+        var filled = 0;
+        for (var rank = 0; rank < 2 * beams && filled < beams; rank++)
+        {
+            var index = candidateIndices[rank];
+            var score = (double)candidateScores[rank];
+            var source = firstRow + (int)(index / vocabulary);
+            var token = index % vocabulary;
+            if (token == endId)
+            {
+                // An end token ranked below the beam count would not have been kept as a running text either.
+                if (rank < beams) Add(texts[source], score, generated);
+                continue;
+            }
+            sources[filled] = source;
+            tokens[filled] = token;
+            scores[filled] = score;
+            filled++;
+        }
+        return filled;
     }
 }

@@ -23,6 +23,10 @@ public sealed class CaptionGenerator(VideoCocaModel model, int startId, int endI
     public IReadOnlyList<IReadOnlyList<long[]>> GenerateEach(Tensor imageTokens, IReadOnlyList<TextRequest> requests) =>
         _generator.GenerateEach(imageTokens, requests);
 
+    /// <summary>The same texts as <see cref="GenerateEach"/>, as rows of one decode (<see cref="TextGenerator.GenerateTogether"/>).</summary>
+    public IReadOnlyList<IReadOnlyList<long[]>> GenerateTogether(Tensor imageTokens, IReadOnlyList<TextRequest> requests) =>
+        _generator.GenerateTogether(imageTokens, requests);
+
     /// <summary>Any strategy <see cref="GenerationOptions"/> describes.</summary>
     public IReadOnlyList<long[]> Generate(Tensor imageTokens, IReadOnlyList<int> prompt, GenerationOptions options) =>
         _generator.Generate(imageTokens, prompt, options);

@@ -24,15 +24,19 @@ public sealed class VideoCocaPredictor
     private readonly LabelSet _labels;
     private readonly CaptionGenerator _generator;
     private readonly GenerationOptions? _captionOptions;
+    private readonly GenerationOptions? _answerOptions;
     private readonly Tensor _promptEmbeddings;
     private readonly Tensor _promptToLabel;
     private readonly Dictionary<ActionLabel, IReadOnlyList<float[]>> _actionPromptVectors = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="captionOptions">How captions are generated; null: greedy, up to the model's context.</param>
-    public VideoCocaPredictor(LoadedModel loaded, GenerationOptions? captionOptions = null)
+    /// <param name="answerOptions">How answers are generated; null: greedy, up to the model's context.</param>
+    public VideoCocaPredictor(LoadedModel loaded, GenerationOptions? captionOptions = null, GenerationOptions? answerOptions = null)
     {
         captionOptions?.Validate();
+        answerOptions?.Validate();
         _captionOptions = captionOptions;
+        _answerOptions = answerOptions;
         _model = loaded.Model;
         _model.eval();
         _tokenizer = loaded.Tokenizer;
@@ -64,6 +68,14 @@ public sealed class VideoCocaPredictor
     }
 
     public VideoCocaModel Model => _model;
+
+    /// <summary>
+    /// How a batch's texts are generated: on (the default), the caption and every answer of every clip as rows of one
+    /// decode (<see cref="TextGenerator.GenerateTogether"/>); off, one generation per text over the batch's clips
+    /// (<see cref="TextGenerator.GenerateEach"/>), as before, kept for measuring the two side by side. The texts are
+    /// the same either way.
+    /// </summary>
+    public bool OneDecodeForAllTexts { get; set; } = true;
     public LabelSet Labels => _labels;
 
     /// <summary>L2-normalised text embeddings [N, E].</summary>
@@ -133,8 +145,8 @@ public sealed class VideoCocaPredictor
         var maxTokens = _model.Config.Text.ContextLength;
         // The caption and the answers share one projection of the image for the decoder's cross-attention.
         var greedy = GenerationOptions.Greedy(maxTokens, useCache: true);
-        var texts = _generator.GenerateEach(visual.Tokens,
-            [new TextRequest([], _captionOptions ?? greedy), .. questions.Select(q => new TextRequest(_tokenizer.EncodeWords(q), greedy))]);
+        var texts = Generate(visual.Tokens,
+            [new TextRequest([], _captionOptions ?? greedy), .. questions.Select(q => new TextRequest(_tokenizer.EncodeWords(q), _answerOptions ?? greedy))]);
         var captions = texts[0];
         var answers = texts.Skip(1).ToList();
 
@@ -178,7 +190,7 @@ public sealed class VideoCocaPredictor
         using var scope = NewDisposeScope();
         var visual = _model.EncodeVideo(frames);
         var greedy = GenerationOptions.Greedy(_model.Config.Text.ContextLength, useCache: true);
-        var answers = _generator.GenerateEach(visual.Tokens, [new TextRequest(_tokenizer.EncodeWords(question), greedy)])[0];
+        var answers = Generate(visual.Tokens, [new TextRequest(_tokenizer.EncodeWords(question), greedy)])[0];
         return answers.Select(Decode).ToList();
     }
 
@@ -204,6 +216,9 @@ public sealed class VideoCocaPredictor
         var perToken = logProbabilities.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
         return perToken.mean([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
     }
+
+    private IReadOnlyList<IReadOnlyList<long[]>> Generate(Tensor imageTokens, IReadOnlyList<TextRequest> requests) =>
+        OneDecodeForAllTexts ? _generator.GenerateTogether(imageTokens, requests) : _generator.GenerateEach(imageTokens, requests);
 
     // CLIP's decoder leaves a space after every word: trimmed, a caption reads the same from either tokenizer.
     private string Decode(long[] ids) => _tokenizer.Decode(ids.Select(i => (int)i)).Trim();

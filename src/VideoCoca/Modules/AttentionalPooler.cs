@@ -18,10 +18,11 @@ public sealed class AttentionalPooler : nn.Module<Tensor, Tensor>
     private readonly LayerNorm _lnQ;
     private readonly LayerNorm _lnK;
 
-    public AttentionalPooler(int width, int contextWidth, int heads, int queries) : base(nameof(AttentionalPooler))
+    public AttentionalPooler(int width, int contextWidth, int heads, int queries, WeightInitialisation initialisation = WeightInitialisation.Random)
+        : base(nameof(AttentionalPooler))
     {
-        _query = new Parameter(randn(queries, width));
-        _attn = new MultiHeadAttention(width, heads, contextWidth);
+        _query = NewWeights.Parameter(initialisation, () => randn(queries, width), queries, width);
+        _attn = new MultiHeadAttention(width, heads, contextWidth, initialisation);
         _lnQ = nn.LayerNorm(width, ResidualAttentionBlock.LayerNormEps);
         _lnK = nn.LayerNorm(contextWidth, ResidualAttentionBlock.LayerNormEps);
         register_parameter("query", _query);

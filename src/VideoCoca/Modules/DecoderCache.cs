@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace VideoCoca.Modules;
 
@@ -33,6 +34,30 @@ public sealed class DecoderCache
 
     public IReadOnlyList<(Tensor Keys, Tensor Values)>? ImageContext { get; private set; }
 
+    /// <summary>
+    /// Null: every row is its own clip's (the image context has a row per row) and its text starts at column 0. Set:
+    /// a joint decode's rows, left-padded texts of several clips over a context of one row per clip.
+    /// </summary>
+    public DecoderRows? Rows { get; set; }
+
+    /// <summary>Additive mask of the new columns over every column so far, or null when none is needed.</summary>
+    public Tensor? SelfAttentionMask(long start, long count, Device device) =>
+        Rows is { } rows ? rows.SelfAttentionMask(start, count) : PlainSelfAttentionMask(start, count, device);
+
+    /// <summary>New positions see every cached one and, among themselves, only earlier ones.</summary>
+    internal static Tensor? PlainSelfAttentionMask(long start, long count, Device device) =>
+        count > 1 ? cat([zeros(count, start, device: device), AttentionMasks.Causal(count, device)], 1) : null;
+
+    /// <summary>[rows, count] positions of the new columns, or null when they are start.. in every row.</summary>
+    public Tensor? Positions(long start, long count) => Rows?.Positions(start, count);
+
+    /// <summary>Cross-attention of a decoder layer's queries [rows, heads, n, headDim] over each row's image context.</summary>
+    public Tensor AttendImage(int layer, Tensor queries)
+    {
+        var (keys, values) = (ImageContext ?? throw new InvalidOperationException("the cache holds no image context"))[layer];
+        return Rows is { } rows ? rows.AttendImage(queries, keys, values) : F.scaled_dot_product_attention(queries, keys, values);
+    }
+
     public Tensor RunSelfAttention(IReadOnlyList<ResidualAttentionBlock> blocks, Tensor x, long start, int layerOffset)
     {
         for (var i = 0; i < blocks.Count; i++) x = RunSelfAttentionLayer(blocks[i], x, start, layerOffset + i);
@@ -41,14 +66,7 @@ public sealed class DecoderCache
 
     public Tensor RunSelfAttentionLayer(ResidualAttentionBlock block, Tensor x, long start, int layer)
     {
-        // New positions see every cached one and, among themselves, only earlier ones.
-        var newCount = x.shape[1];
-        Tensor? mask = null;
-        if (newCount > 1)
-        {
-            mask = cat([zeros(newCount, start, device: x.device), AttentionMasks.Causal(newCount, x.device)], 1);
-        }
-        return block.SelfAttendCached(x, this, layer, mask);
+        return block.SelfAttendCached(x, this, layer, SelfAttentionMask(start, x.shape[1], x.device));
     }
 
     /// <summary>
@@ -98,10 +116,11 @@ public sealed class DecoderCache
         }
     }
 
-    /// <summary>Every tensor the cache holds now: self-attention key and value buffers, then the image context's.</summary>
+    /// <summary>Every tensor the cache holds now: self-attention key and value buffers, the rows' layout, then the image context's.</summary>
     public IEnumerable<Tensor> Tensors()
     {
         foreach (var t in _keys.Concat(_values)) if (t is not null) yield return t;
+        if (Rows is not null) foreach (var t in Rows.Tensors()) yield return t;
         if (ImageContext is null) yield break;
         foreach (var (keys, values) in ImageContext)
         {

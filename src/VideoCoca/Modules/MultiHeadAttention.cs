@@ -24,7 +24,8 @@ public sealed class MultiHeadAttention : nn.Module
     private readonly Parameter _inProjBias;
     private readonly Linear _outProj;
 
-    public MultiHeadAttention(int width, int heads, int? keyWidth = null) : base(nameof(MultiHeadAttention))
+    public MultiHeadAttention(int width, int heads, int? keyWidth = null, WeightInitialisation initialisation = WeightInitialisation.Random)
+        : base(nameof(MultiHeadAttention))
     {
         _width = width;
         _heads = heads;
@@ -43,11 +44,11 @@ public sealed class MultiHeadAttention : nn.Module
             register_parameter("k_proj_weight", _kProjWeight);
             register_parameter("v_proj_weight", _vProjWeight);
         }
-        _inProjBias = new Parameter(zeros(3 * width));
+        _inProjBias = NewWeights.Parameter(initialisation, () => zeros(3 * width), 3 * width);
         register_parameter("in_proj_bias", _inProjBias);
-        _outProj = nn.Linear(width, width);
+        _outProj = NewWeights.Linear(width, width, initialisation);
         register_module("out_proj", _outProj);
-        InitialiseWeights(Math.Pow(width, -0.5), Math.Pow(width, -0.5));
+        if (initialisation == WeightInitialisation.Random) InitialiseWeights(Math.Pow(width, -0.5), Math.Pow(width, -0.5));
     }
 
     public Linear OutProjection => _outProj;
@@ -92,9 +93,12 @@ public sealed class MultiHeadAttention : nn.Module
     }
 
     /// <summary>Attention over already projected heads, then the output projection; mask is additive, broadcast to [B, heads, Lq, Lk].</summary>
-    public Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask)
+    public Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask) =>
+        Output(F.scaled_dot_product_attention(q, k, v, mask));
+
+    /// <summary>Heads attended elsewhere ([B, heads, L, headDim]) merged and through the output projection.</summary>
+    public Tensor Output(Tensor attended)
     {
-        var attended = F.scaled_dot_product_attention(q, k, v, mask);
         var batch = attended.shape[0];
         var length = attended.shape[2];
         return _outProj.forward(attended.transpose(1, 2).reshape(batch, length, _width));

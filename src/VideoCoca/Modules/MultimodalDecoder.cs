@@ -20,21 +20,25 @@ public sealed class MultimodalDecoder : nn.Module
     private readonly LayerNorm _lnFinal;
     private readonly Parameter _textProjection;
 
-    public MultimodalDecoder(MultimodalConfig config, int vocabularySize) : base(nameof(MultimodalDecoder))
+    public MultimodalDecoder(MultimodalConfig config, int vocabularySize, WeightInitialisation initialisation = WeightInitialisation.Random)
+        : base(nameof(MultimodalDecoder))
     {
         _resblocks = new ModuleList<ResidualAttentionBlock>();
         _crossAttn = new ModuleList<ResidualAttentionBlock>();
         for (var i = 0; i < config.Layers; i++)
         {
-            var self = new ResidualAttentionBlock(config.Width, config.Heads, config.MlpRatio);
-            var cross = new ResidualAttentionBlock(config.Width, config.Heads, config.MlpRatio, isCrossAttention: true);
-            self.InitialiseWeights(config.Width, config.Layers);
-            cross.InitialiseWeights(config.Width, config.Layers);
+            var self = new ResidualAttentionBlock(config.Width, config.Heads, config.MlpRatio, initialisation: initialisation);
+            var cross = new ResidualAttentionBlock(config.Width, config.Heads, config.MlpRatio, isCrossAttention: true, initialisation);
+            if (initialisation == WeightInitialisation.Random)
+            {
+                self.InitialiseWeights(config.Width, config.Layers);
+                cross.InitialiseWeights(config.Width, config.Layers);
+            }
             _resblocks.Add(self);
             _crossAttn.Add(cross);
         }
         _lnFinal = nn.LayerNorm(config.Width, ResidualAttentionBlock.LayerNormEps);
-        _textProjection = new Parameter(randn(config.Width, vocabularySize) * Math.Pow(config.Width, -0.5));
+        _textProjection = NewWeights.Parameter(initialisation, () => randn(config.Width, vocabularySize) * Math.Pow(config.Width, -0.5), config.Width, vocabularySize);
         register_module("resblocks", _resblocks);
         register_module("cross_attn", _crossAttn);
         register_module("ln_final", _lnFinal);
@@ -69,8 +73,7 @@ public sealed class MultimodalDecoder : nn.Module
         for (var i = 0; i < _resblocks.Count; i++)
         {
             x = cache.RunSelfAttentionLayer(_resblocks[i], x, start, layerOffset + i);
-            var (keys, values) = cache.ImageContext![i];
-            x = _crossAttn[i].CrossAttendCached(x, keys, values);
+            x = _crossAttn[i].CrossAttendCached(x, cache, i);
         }
         return _lnFinal.forward(x).matmul(_textProjection);
     }

@@ -14,10 +14,10 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     private readonly Linear _fc;
     private readonly Linear _proj;
 
-    public Mlp(int width, int hidden) : base(nameof(Mlp))
+    public Mlp(int width, int hidden, WeightInitialisation initialisation = WeightInitialisation.Random) : base(nameof(Mlp))
     {
-        _fc = nn.Linear(width, hidden);
-        _proj = nn.Linear(hidden, width);
+        _fc = NewWeights.Linear(width, hidden, initialisation);
+        _proj = NewWeights.Linear(hidden, width, initialisation);
         register_module("c_fc", _fc);
         register_module("c_proj", _proj);
     }
@@ -51,12 +51,14 @@ public sealed class ResidualAttentionBlock : nn.Module
     private readonly LayerNorm _ln2;
     private readonly Mlp _mlp;
 
-    public ResidualAttentionBlock(int width, int heads, double mlpRatio, bool isCrossAttention = false) : base(nameof(ResidualAttentionBlock))
+    public ResidualAttentionBlock(
+        int width, int heads, double mlpRatio, bool isCrossAttention = false, WeightInitialisation initialisation = WeightInitialisation.Random)
+        : base(nameof(ResidualAttentionBlock))
     {
         _ln1 = nn.LayerNorm(width, LayerNormEps);
-        _attn = new MultiHeadAttention(width, heads);
+        _attn = new MultiHeadAttention(width, heads, initialisation: initialisation);
         _ln2 = nn.LayerNorm(width, LayerNormEps);
-        _mlp = new Mlp(width, (int)(width * mlpRatio));
+        _mlp = new Mlp(width, (int)(width * mlpRatio), initialisation);
         register_module("ln_1", _ln1);
         if (isCrossAttention)
         {
@@ -100,9 +102,10 @@ public sealed class ResidualAttentionBlock : nn.Module
         return _attn.ProjectKeysValues(kv, kv);
     }
 
-    public Tensor CrossAttendCached(Tensor x, Tensor keys, Tensor values)
+    /// <summary>Cross-attention over the image context the cache holds for decoder layer <paramref name="layer"/>.</summary>
+    public Tensor CrossAttendCached(Tensor x, DecoderCache cache, int layer)
     {
-        x = x + _attn.Attend(_attn.ProjectQuery(_ln1.forward(x)), keys, values, mask: null);
+        x = x + _attn.Output(cache.AttendImage(layer, _attn.ProjectQuery(_ln1.forward(x))));
         return x + _mlp.forward(_ln2.forward(x));
     }
 
@@ -129,13 +132,14 @@ public sealed class TransformerStack : nn.Module
 
     private readonly ModuleList<ResidualAttentionBlock> _blocks;
 
-    public TransformerStack(int width, int layers, int heads, double mlpRatio) : base(nameof(TransformerStack))
+    public TransformerStack(int width, int layers, int heads, double mlpRatio, WeightInitialisation initialisation = WeightInitialisation.Random)
+        : base(nameof(TransformerStack))
     {
         _blocks = new ModuleList<ResidualAttentionBlock>();
         for (var i = 0; i < layers; i++)
         {
-            var block = new ResidualAttentionBlock(width, heads, mlpRatio);
-            block.InitialiseWeights(width, layers);
+            var block = new ResidualAttentionBlock(width, heads, mlpRatio, initialisation: initialisation);
+            if (initialisation == WeightInitialisation.Random) block.InitialiseWeights(width, layers);
             _blocks.Add(block);
         }
         register_module("resblocks", _blocks);

@@ -25,16 +25,19 @@ public sealed class TextTower : nn.Module
     private readonly LayerNorm _lnFinal;
     private readonly Parameter _textProjection;
 
-    public TextTower(TextConfig config, int embedDim) : base(nameof(TextTower))
+    public TextTower(TextConfig config, int embedDim, WeightInitialisation initialisation = WeightInitialisation.Random) : base(nameof(TextTower))
     {
         _config = config;
-        _tokenEmbedding = nn.Embedding(config.VocabularySize, config.Width);
-        _positionalEmbedding = new Parameter(randn(config.ContextLength + 1, config.Width) * 0.01);
-        _clsEmbedding = new Parameter(randn(config.Width) * 0.01);
-        _transformer = new TransformerStack(config.Width, config.Layers, config.Heads, config.MlpRatio);
+        _tokenEmbedding = NewWeights.Embedding(config.VocabularySize, config.Width);
+        _positionalEmbedding = NewWeights.Parameter(initialisation, () => randn(config.ContextLength + 1, config.Width) * 0.01, config.ContextLength + 1, config.Width);
+        _clsEmbedding = NewWeights.Parameter(initialisation, () => randn(config.Width) * 0.01, config.Width);
+        _transformer = new TransformerStack(config.Width, config.Layers, config.Heads, config.MlpRatio, initialisation);
         _lnFinal = nn.LayerNorm(config.Width, ResidualAttentionBlock.LayerNormEps);
-        _textProjection = new Parameter(randn(config.Width, embedDim) * Math.Pow(config.Width, -0.5));
-        using (no_grad()) nn.init.normal_(_tokenEmbedding.weight!, 0, 0.02);
+        _textProjection = NewWeights.Parameter(initialisation, () => randn(config.Width, embedDim) * Math.Pow(config.Width, -0.5), config.Width, embedDim);
+        if (initialisation == WeightInitialisation.Random)
+        {
+            using (no_grad()) nn.init.normal_(_tokenEmbedding.weight!, 0, 0.02);
+        }
 
         register_module("token_embedding", _tokenEmbedding);
         register_parameter("positional_embedding", _positionalEmbedding);
@@ -72,7 +75,11 @@ public sealed class TextTower : nn.Module
     /// <summary>Token states for new positions, given each layer's cached keys and values for the earlier ones.</summary>
     public Tensor EncodeTokensCached(Tensor newTokens, long start, DecoderCache cache)
     {
-        var x = _tokenEmbedding.forward(newTokens) + _positionalEmbedding.narrow(0, start, newTokens.shape[1]);
+        var count = newTokens.shape[1];
+        var positions = cache.Positions(start, count) is { } perRow
+            ? _positionalEmbedding.index_select(0, perRow.flatten()).view(newTokens.shape[0], count, -1)
+            : _positionalEmbedding.narrow(0, start, count);
+        var x = _tokenEmbedding.forward(newTokens) + positions;
         return cache.RunSelfAttention(_transformer.Blocks, x, start, layerOffset: 0);
     }
 }

@@ -31,19 +31,20 @@ public sealed class VisionTower : nn.Module
     private readonly Parameter? _temporalGain;
     private readonly Linear? _temporalTrendProjection;
 
-    public VisionTower(ModelConfig config) : base(nameof(VisionTower))
+    public VisionTower(ModelConfig config, WeightInitialisation initialisation = WeightInitialisation.Random) : base(nameof(VisionTower))
     {
         _config = config;
         var v = config.Vision;
         var scale = Math.Pow(v.Width, -0.5);
-        _conv1 = nn.Conv2d(3, v.Width, kernel_size: v.PatchSize, stride: v.PatchSize, bias: false);
-        _classEmbedding = new Parameter(randn(v.Width) * scale);
-        _positionalEmbedding = new Parameter(v.SinCosPositionInit ? SinCosPositions(v) : randn(v.TokensPerFrame, v.Width) * scale);
+        _conv1 = NewWeights.Conv2d(3, v.Width, v.PatchSize, v.PatchSize, initialisation);
+        _classEmbedding = NewWeights.Parameter(initialisation, () => randn(v.Width) * scale, v.Width);
+        _positionalEmbedding = NewWeights.Parameter(initialisation,
+            () => v.SinCosPositionInit ? SinCosPositions(v) : randn(v.TokensPerFrame, v.Width) * scale, v.TokensPerFrame, v.Width);
         _lnPre = nn.LayerNorm(v.Width, ResidualAttentionBlock.LayerNormEps);
-        _transformer = new TransformerStack(v.Width, v.Layers, v.Heads, v.MlpRatio);
-        _attnPool = new AttentionalPooler(config.EmbedDim, v.Width, v.PoolerHeads, v.PoolerQueries);
+        _transformer = new TransformerStack(v.Width, v.Layers, v.Heads, v.MlpRatio, initialisation);
+        _attnPool = new AttentionalPooler(config.EmbedDim, v.Width, v.PoolerHeads, v.PoolerQueries, initialisation);
         _lnPost = nn.LayerNorm(config.EmbedDim, ResidualAttentionBlock.LayerNormEps);
-        _proj = new Parameter(randn(config.EmbedDim, config.EmbedDim) * Math.Pow(config.EmbedDim, -0.5));
+        _proj = NewWeights.Parameter(initialisation, () => randn(config.EmbedDim, config.EmbedDim) * Math.Pow(config.EmbedDim, -0.5), config.EmbedDim, config.EmbedDim);
 
         register_parameter("class_embedding", _classEmbedding);
         register_parameter("positional_embedding", _positionalEmbedding);
@@ -53,7 +54,7 @@ public sealed class VisionTower : nn.Module
         register_module("attn_pool", _attnPool);
         if (v.ContrastivePoolerCascade)
         {
-            _attnPoolContrastive = new AttentionalPooler(config.EmbedDim, config.EmbedDim, v.PoolerHeads, 1);
+            _attnPoolContrastive = new AttentionalPooler(config.EmbedDim, config.EmbedDim, v.PoolerHeads, 1, initialisation);
             register_module("attn_pool_contrastive", _attnPoolContrastive);
         }
         register_module("ln_post", _lnPost);

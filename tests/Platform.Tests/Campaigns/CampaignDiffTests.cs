@@ -51,6 +51,7 @@ public sealed class CampaignDiffTests(PrivateStackFixture own) : IClassFixture<P
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         _http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", (await Access.TestKeys.CreateAsync(Stack.ConnectionString, "default", "admin")).Key);
     }
 
     public async Task DisposeAsync()
@@ -124,6 +125,15 @@ public sealed class CampaignDiffTests(PrivateStackFixture own) : IClassFixture<P
         Assert.Equal(compared.Count(c => c.AnyChanged), diff.Examples.Total);
         Assert.Equal(("any", 1, 20), (diff.Examples.Changed, diff.Examples.Page, diff.Examples.PageSize));
         Assert.Equal(Math.Min(20, diff.Examples.Total), diff.Examples.Items.Count);
+
+        // The clips are the default tenant's: another tenant's admin sees the campaign but none of what they said.
+        var stranger = (await Access.TestKeys.CreateAsync(Stack.ConnectionString, $"other-{Guid.NewGuid():N}"[..20], "admin")).Key;
+        using var strangerHttp = Access.TestKeys.ClientWith(_http.BaseAddress!, stranger);
+        using var strangerResponse = await strangerHttp.GetAsync($"/api/campaigns/{campaignId}/diff");
+        var strangerDiff = JsonSerializer.Deserialize<CampaignDiff>(await strangerResponse.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.OK, strangerResponse.StatusCode);
+        Assert.Equal((0, 0, 0, 0), (strangerDiff.Compared, strangerDiff.OnlyTarget, strangerDiff.Changed.Any, strangerDiff.Examples.Items.Count));
+        Assert.Empty(strangerDiff.PerLabel);
     }
 
     [Fact(Timeout = 300_000)]
@@ -221,6 +231,7 @@ public sealed class CampaignDiffTests(PrivateStackFixture own) : IClassFixture<P
         var videos = Enumerable.Range(0, 2).Select(_ => new Video
         {
             Id = Guid.NewGuid(),
+            TenantId = Tenant.DefaultId,
             FileName = "squares.mp4",
             BlobPath = "videos/squares.mp4",
             SizeBytes = 1000,

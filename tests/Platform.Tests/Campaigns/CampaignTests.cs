@@ -15,7 +15,10 @@ public sealed class CampaignTests(PrivateStackFixture own) : IClassFixture<Priva
 {
     private const int Videos = 20;
     private const int ScenesPerVideo = 2;
-    private const int BatchSize = 8;
+    // The uploads' four clips fill one upload batch, which so runs the moment its clips arrive (an upload batch that is
+    // not full waits Worker:BatchTimeLimit for more); the campaign's forty clips go in batches of four.
+    private const int BatchSize = 4;
+    private const int CampaignBatchSize = 4;
 
     [Fact(Timeout = 600_000)]
     public async Task ACampaignReanalysesEveryClipOnceWhileNewUploadsGoFirst()
@@ -23,7 +26,11 @@ public sealed class CampaignTests(PrivateStackFixture own) : IClassFixture<Priva
         await using var platform = new RunningPlatform(own.Stack, "campaign");
         var campaigns = new CampaignDriver(platform, own.Stack);
         // Four clips a tick: the campaign takes its forty clips over ten ticks, long enough to be paused half-way.
-        platform.StartSilo("silo", settings: new Dictionary<string, string>(CampaignDriver.FastCampaigns) { ["Campaigns__MaxClipsPerTick"] = "4" });
+        // No limit on clips in flight: with no worker of its version, the campaign queues all forty clips in its lane.
+        platform.StartSilo("silo", settings: new Dictionary<string, string>(CampaignDriver.FastCampaigns)
+        {
+            ["Campaigns__MaxClipsPerTick"] = "4", ["Campaigns__MaxInFlight"] = "1000",
+        });
         platform.StartWorker("worker-a");
         platform.StartGateway();
         await platform.CheckAsync(async () =>
@@ -39,11 +46,12 @@ public sealed class CampaignTests(PrivateStackFixture own) : IClassFixture<Priva
             var catalogueClips = Videos * ScenesPerVideo;
 
             // The second version registers (so the campaign knows its input), then its worker goes away: the campaign's
-            // clips wait in its queue, where the new uploads' clips will be put as well.
+            // clips wait in its campaign lane, and the new uploads' clips in its upload lane.
             var secondWorker = platform.StartWorker("worker-b", new Dictionary<string, string>
             {
                 ["Worker__ModelPath"] = CampaignDriver.SecondModelPath,
                 ["Worker__BatchSize"] = BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Worker__CampaignBatchSize"] = CampaignBatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
             var second = await campaigns.WaitForVersionAsync(first, TimeSpan.FromMinutes(2));
             await secondWorker.CrashAsync();
@@ -64,20 +72,23 @@ public sealed class CampaignTests(PrivateStackFixture own) : IClassFixture<Priva
             var resumed = await campaigns.ControlAsync(campaign.Id, "resume");
             Assert.Equal(System.Net.HttpStatusCode.OK, resumed.Status);
             await WaitUntilAsync(async () => (await campaigns.LedgerAsync(campaign.Id)).Sent == catalogueClips, "every catalogue clip sent");
-            Assert.Equal((uint)catalogueClips, (await platform.QueueAsync(ClipQueues.For(second)))!.Messages);
+            Assert.Equal((uint)catalogueClips, (await platform.QueueAsync(ClipQueues.CampaignsFor(second)))!.Messages);
 
             // New uploads for the second version, queued behind the campaign's forty clips.
             await campaigns.ActivateAsync(second);
             var uploads = new List<Guid>();
             foreach (var video in rendered.Skip(Videos)) uploads.Add(await platform.UploadAsync(video.Path));
             var uploadClips = uploads.Count * ScenesPerVideo;
-            await WaitUntilAsync(async () => (await platform.QueueAsync(ClipQueues.For(second)))!.Messages == catalogueClips + uploadClips,
+            // The lane may not exist before the first upload's clip is sent (the crashed worker may not have declared it).
+            await WaitUntilAsync(async () => (await platform.QueueAsync(ClipQueues.For(second)))?.Messages == uploadClips,
                 "the uploads' clips queued for the second version");
+            Assert.Equal((uint)catalogueClips, (await platform.QueueAsync(ClipQueues.CampaignsFor(second)))!.Messages);
 
             platform.StartWorker("worker-b2", new Dictionary<string, string>
             {
                 ["Worker__ModelPath"] = CampaignDriver.SecondModelPath,
                 ["Worker__BatchSize"] = BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Worker__CampaignBatchSize"] = CampaignBatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
             var finished = await platform.WaitForFinishedAsync(uploads, TimeSpan.FromMinutes(3));
             Assert.All(finished.Values, s => Assert.Equal(VideoState.Completed, s.State));
@@ -92,17 +103,69 @@ public sealed class CampaignTests(PrivateStackFixture own) : IClassFixture<Priva
             // The uploads finished in scope with results of their own: counted as done, never taken by the campaign.
             Assert.Equal((catalogueClips + uploadClips, catalogueClips + uploadClips, 0, 1.0), (done.Total, done.Done, done.Failed, done.Progress));
 
-            // The uploads went first: their clips rode in the worker's first batch, ahead of all but a few campaign clips
-            // (in arrival order they would have come after all forty).
+            // The uploads went first: the worker started with forty campaign clips and four upload clips waiting, and the
+            // uploads' batch went into the model after at most the campaign batch already there and the one that may have
+            // reached the model's gate before the uploads' batch was gathered (in arrival order it would have come last).
             var uploadsStored = (await campaigns.StoredAtAsync(uploads, second)).Max(r => r.At);
             var campaignAhead = (await campaigns.StoredAtAsync(catalogue, second)).Count(r => r.At < uploadsStored);
-            Assert.True(campaignAhead <= BatchSize - uploadClips,
-                $"{campaignAhead} campaign clips were stored before the last upload clip; at most {BatchSize - uploadClips} share its batch");
+            Assert.True(campaignAhead <= 2 * CampaignBatchSize,
+                $"{campaignAhead} campaign clips were stored before the last upload clip; at most {2 * CampaignBatchSize} (two campaign batches) may go first");
 
             // The second version is active: the clips of a catalogue video are read under it.
             var clips = await platform.GetClipsAsync(catalogue[0]);
             Assert.All(clips, c => Assert.Equal((second, ClipStates.Analysed), (c.ModelVersion, c.State)));
             await platform.AssertQueuesDrainedAsync();
+        });
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task ACampaignSendsNothingWhileANewUploadIsInProgressAndStartsOnceItIsDone()
+    {
+        await using var platform = new RunningPlatform(own.Stack, "campaign-yield");
+        var campaigns = new CampaignDriver(platform, own.Stack);
+        platform.StartSilo("silo", settings: new Dictionary<string, string>(CampaignDriver.FastCampaigns)
+        {
+            // The held upload below must count as in progress however slow the machine is.
+            ["Campaigns__UploadActivity"] = "00:30:00",
+        });
+        platform.StartWorker("worker-a");
+        platform.StartGateway();
+        await platform.CheckAsync(async () =>
+        {
+            var rendered = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+                WorldVideo.RenderAsync(Path.Combine(platform.Folder, "videos", $"yield-{i}.mp4"), seed: 340 + i, scenes: ScenesPerVideo)));
+            await platform.WaitUntilReadyAsync();
+            var catalogue = new List<Guid>();
+            foreach (var video in rendered.Take(2)) catalogue.Add(await platform.UploadAsync(video.Path));
+            RunningPlatform.AssertAllCompleted(await platform.WaitForFinishedAsync(catalogue, TimeSpan.FromMinutes(3)),
+                catalogue.ToDictionary(id => id, _ => ScenesPerVideo));
+            var first = (await platform.ModelVersionNamesAsync())[0];
+
+            // The second version registers, then its worker goes: a new upload for it stays in progress, its clips queued.
+            var secondWorker = platform.StartWorker("worker-b", new Dictionary<string, string> { ["Worker__ModelPath"] = CampaignDriver.SecondModelPath });
+            var second = await campaigns.WaitForVersionAsync(first, TimeSpan.FromMinutes(2));
+            await secondWorker.CrashAsync();
+            await campaigns.ActivateAsync(second);
+            var upload = await platform.UploadAsync(rendered[2].Path);
+            await WaitUntilAsync(async () => (await platform.QueueAsync(ClipQueues.For(second)))?.Messages == ScenesPerVideo,
+                "the new upload's clips queued for the second version");
+
+            // The campaign sees the upload in progress and takes nothing while it is.
+            var campaign = await campaigns.StartAsync(new { model_version = second, clips_per_minute = 100_000, scope = new { video_ids = catalogue } });
+            var yielding = await campaigns.WaitForAsync(campaign.Id, c => c.Detail?.Contains("yielding to 1 new upload in progress") == true,
+                "yielding to the upload", TimeSpan.FromMinutes(1));
+            Assert.Equal((CampaignStates.Running, 0), (yielding.State, yielding.InFlight));
+            Assert.Equal((0L, 0L), await campaigns.LedgerAsync(campaign.Id) is var ledger ? (ledger.Taken, ledger.Sent) : default);
+
+            // A worker of the second version: the upload completes, then the campaign runs.
+            platform.StartWorker("worker-b2", new Dictionary<string, string> { ["Worker__ModelPath"] = CampaignDriver.SecondModelPath });
+            Assert.Equal(VideoState.Completed, (await platform.WaitForFinishedAsync([upload], TimeSpan.FromMinutes(3)))[upload].State);
+            var done = await campaigns.WaitForAsync(campaign.Id, c => c.State == CampaignStates.Completed, "completed", TimeSpan.FromMinutes(3));
+            Assert.Equal((2 * ScenesPerVideo, 2 * ScenesPerVideo, 0), (done.Total, done.Done, done.Failed));
+            var uploadStored = (await campaigns.StoredAtAsync([upload], second)).Max(r => r.At);
+            var campaignStored = await campaigns.StoredAtAsync(catalogue, second);
+            Assert.Equal(2 * ScenesPerVideo, campaignStored.Count);
+            Assert.All(campaignStored, r => Assert.True(r.At > uploadStored, $"campaign clip {r.ClipId} was stored at {r.At:O}, before the upload's last clip ({uploadStored:O})"));
         });
     }
 

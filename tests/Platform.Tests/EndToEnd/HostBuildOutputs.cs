@@ -11,6 +11,7 @@ public static class HostBuildOutputs
     public const string Silo = "vcp-silo";
     public const string Worker = "vcp-worker";
     public const string Gateway = "vcp-gateway";
+    public const string Cli = "vcp";
 
     /// <summary>The host's entry assembly, to run with <c>dotnet</c>.</summary>
     public static string EntryAssembly(string host)

@@ -58,8 +58,13 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// <summary>Orleans cluster and service id of this platform's silos and gateway.</summary>
     public string ClusterId { get; }
 
-    /// <summary>The gateway, once started.</summary>
+    /// <summary>The gateway, once started; it carries <see cref="AdminKey"/>.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>An admin key of the default tenant, made in the test's database when first asked for.</summary>
+    public string AdminKey => _adminKey ??= Access.TestKeys.DefaultAdmin(_stack.ConnectionString);
+
+    private string? _adminKey;
 
     /// <summary>
     /// A silo (vcp-silo); reminders fire every few seconds so that another silo resumes a lost silo's videos soon.
@@ -126,6 +131,7 @@ public sealed class RunningPlatform : IAsyncDisposable
         }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
         // Generous: at a load average of 40 on 2 cores an upload took more than a minute; tests that prove a prompt answer time it themselves.
         Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
         _readiness[gateway] = async () =>
         {
             try
@@ -351,7 +357,7 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// <summary>No message waiting or dead-lettered: the work queues are drained and the error queues empty (or never made).</summary>
     public async Task AssertQueuesDrainedAsync()
     {
-        var versionQueues = (await ModelVersionNamesAsync()).Select(ClipQueues.For).SelectMany(q => new[] { q, $"{q}_error" });
+        var versionQueues = (await ModelVersionNamesAsync()).SelectMany(ClipQueues.LanesOf).SelectMany(q => new[] { q, $"{q}_error" });
         foreach (var queue in new[] { AnalyzeQueue, ResultsQueue, $"{AnalyzeQueue}_error", $"{ResultsQueue}_error" }.Concat(versionQueues))
         {
             var state = await QueueAsync(queue);

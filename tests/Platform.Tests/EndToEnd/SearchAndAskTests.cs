@@ -65,11 +65,12 @@ public sealed class SearchAndAskTests(StackFixture stack)
                 AssertMatchingFirst(found, stored, s => s.Contains("red square", StringComparison.Ordinal), $"{mode} \"red square\"");
             }
             // Text search finds nothing that lacks a word; items carry what a user shows.
-            var text = await platform.SearchAsync("q=yellow%20square&mode=text");
+            var text = await platform.SearchAsync("q=yellow%20square&mode=text&limit=100");
             var yellow = Items(text);
             Assert.NotEmpty(yellow);
             Assert.All(yellow, i => Assert.Contains("yellow", stored[(i.Video, i.Index)]));
-            var first = text.RootElement.GetProperty("items")[0];
+            // The run's database holds other classes' videos too (a short tail clip among them): look at this catalogue's.
+            var first = text.RootElement.GetProperty("items").EnumerateArray().First(i => ids.Contains(i.GetProperty("video_id").GetGuid()));
             Assert.Equal($"/api/videos/{first.GetProperty("video_id").GetGuid()}/clips/{first.GetProperty("clip_index").GetInt32()}/thumbnail",
                 first.GetProperty("thumbnail_url").GetString());
             Assert.Equal(4.0, first.GetProperty("end_seconds").GetDouble() - first.GetProperty("start_seconds").GetDouble(), 3);

@@ -57,7 +57,7 @@ public sealed class WatchlistTests(PrivateStackFixture own) : IClassFixture<Priv
 
             // A webhook subscribed to clip.flagged, made in SQL (its API is another part of the platform).
             var webhookId = Guid.NewGuid();
-            await ExecuteAsync("INSERT INTO webhooks (id, url, events, secret, created_at) VALUES (@id, 'http://127.0.0.1:9/hook', ARRAY['clip.flagged'], 's3cret', now())",
+            await ExecuteAsync("INSERT INTO webhooks (id, tenant_id, url, events, secret, created_at) VALUES (@id, '00000000-0000-0000-0000-000000000001', 'http://127.0.0.1:9/hook', ARRAY['clip.flagged'], 's3cret', now())",
                 ("id", webhookId));
 
             // The query: one catalogue caption that no other rule meets; its threshold halfway between the least score

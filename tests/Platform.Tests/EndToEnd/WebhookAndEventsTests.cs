@@ -52,7 +52,7 @@ public sealed class WebhookAndEventsTests(StackFixture stack)
             Assert.Equal(receiver.Url, webhook.GetProperty("url").GetString());
 
             var firstId = await platform.UploadAsync(first.Path);
-            var stream = ReadEventsAsync(platform.Http.BaseAddress!, firstId);
+            var stream = ReadEventsAsync(platform.Http, firstId);
             var secondId = await platform.UploadAsync(second.Path);
             var statuses = await platform.WaitForFinishedAsync([firstId, secondId], TimeSpan.FromMinutes(3));
             RunningPlatform.AssertAllCompleted(statuses, new Dictionary<Guid, int> { [firstId] = 3, [secondId] = 2 });
@@ -287,9 +287,10 @@ public sealed class WebhookAndEventsTests(StackFixture stack)
     }
 
     /// <summary>Reads the video's events stream to its end: each event's name and data.</summary>
-    private static async Task<List<StreamEvent>> ReadEventsAsync(Uri gateway, Guid videoId)
+    private static async Task<List<StreamEvent>> ReadEventsAsync(HttpClient platformHttp, Guid videoId)
     {
-        using var http = new HttpClient { BaseAddress = gateway, Timeout = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient { BaseAddress = platformHttp.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Authorization = platformHttp.DefaultRequestHeaders.Authorization;
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         using var response = await http.GetAsync($"/api/videos/{videoId}/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

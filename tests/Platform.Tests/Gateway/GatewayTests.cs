@@ -50,6 +50,7 @@ public sealed class GatewayTests(StackFixture stack) : IAsyncLifetime
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         _http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await Access.TestKeys.CreateAsync(stack.ConnectionString, "default", "admin")).Key);
     }
 
     public async Task DisposeAsync()

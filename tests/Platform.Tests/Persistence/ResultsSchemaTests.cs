@@ -11,8 +11,11 @@ using VideoCoca.Platform.Tests.Infrastructure;
 namespace VideoCoca.Platform.Tests.Persistence;
 
 [Collection(StackCollection.Name)]
-public sealed class ResultsSchemaTests(StackFixture stack)
+public sealed class ResultsSchemaTests(PrivateStackFixture own) : IClassFixture<PrivateStackFixture>
 {
+    // A database of its own: the model versions seeded here must not be seen by the end-to-end tests, which expect one.
+    private readonly StackFixture stack = own.Stack;
+
     private ResultsDbContext NewContext() => new(ResultsDbContextOptions.Create(stack.ConnectionString));
 
     [Fact]
@@ -158,6 +161,7 @@ public sealed class ResultsSchemaTests(StackFixture stack)
         var video = new Video
         {
             Id = Guid.NewGuid(),
+            TenantId = Tenant.DefaultId,
             FileName = "squares.mp4",
             BlobPath = "videos/squares.mp4",
             SizeBytes = 12345,

@@ -19,7 +19,7 @@ public sealed class WebhookClaimTests(StackFixture stack)
     public async Task DispatchersClaimingAtOnceNeverClaimTheSameDeliveryAndAClaimedDeliveryIsNotDueAgain()
     {
         var contexts = new PooledDbContextFactory<ResultsDbContext>(ResultsDbContextOptions.Create(stack.ConnectionString));
-        var webhook = new Webhook { Id = Guid.NewGuid(), Url = "http://127.0.0.1:9/claims", Events = [WebhookOutbox.VideoFailed], Secret = "0123456789abcdef", CreatedAt = DateTimeOffset.UtcNow };
+        var webhook = new Webhook { Id = Guid.NewGuid(), TenantId = Tenant.DefaultId, Url = "http://127.0.0.1:9/claims", Events = [WebhookOutbox.VideoFailed], Secret = "0123456789abcdef", CreatedAt = DateTimeOffset.UtcNow };
         var mine = new HashSet<Guid>();
         await using (var db = await contexts.CreateDbContextAsync())
         {
@@ -28,7 +28,7 @@ public sealed class WebhookClaimTests(StackFixture stack)
             await using var transaction = await db.Database.BeginTransactionAsync();
             for (var i = 0; i < 40; i++)
             {
-                mine.Add(await WebhookOutbox.EnqueueAsync(db, WebhookOutbox.VideoFailed, new { n = i }, DateTimeOffset.UtcNow.AddSeconds(-1)));
+                mine.Add(await WebhookOutbox.EnqueueAsync(db, Tenant.DefaultId, WebhookOutbox.VideoFailed, new { n = i }, DateTimeOffset.UtcNow.AddSeconds(-1)));
             }
             await transaction.CommitAsync();
         }

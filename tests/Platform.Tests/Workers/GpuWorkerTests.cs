@@ -265,7 +265,7 @@ public sealed class GpuWorkerTests(PrivateStackFixture own) : IAsyncLifetime, IC
         var now = DateTimeOffset.UtcNow;
         db.Videos.Add(new Video
         {
-            Id = videoId, FileName = "world.mp4", BlobPath = "/blobs/world.mp4", State = VideoState.Analysing,
+            Id = videoId, TenantId = Tenant.DefaultId, FileName = "world.mp4", BlobPath = "/blobs/world.mp4", State = VideoState.Analysing,
             ClipLengthSeconds = 1, FramesPerClip = 8, CreatedAt = now, UpdatedAt = now, ClipsTotal = clipIds.Length,
         });
         for (var i = 0; i < clipIds.Length; i++)

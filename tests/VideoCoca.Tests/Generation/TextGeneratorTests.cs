@@ -7,30 +7,13 @@ namespace VideoCoca.Tests.Generation;
 
 public sealed class TextGeneratorTests
 {
-    private const int StartId = 1;
-    private const int EndId = 2;
-    private const int PadId = 0;
+    private const int StartId = SmallGenerationModel.StartId;
+    private const int EndId = SmallGenerationModel.EndId;
+    private const int PadId = SmallGenerationModel.PadId;
 
-    /// <summary>A small random model: the tiny size with a vocabulary and context large enough for long texts.</summary>
-    private static VideoCocaModel SmallModel(int seed)
-    {
-        manual_seed(seed);
-        var config = ModelSizes.Get(ModelSizes.Tiny);
-        config = config with
-        {
-            Vision = config.Vision with { Layers = 1 },
-            Text = config.Text with { VocabularySize = 97, ContextLength = 24 },
-        };
-        var model = new VideoCocaModel(config);
-        model.eval();
-        return model;
-    }
+    private static VideoCocaModel SmallModel(int seed) => SmallGenerationModel.Create(seed);
 
-    private static Tensor ImageTokens(VideoCocaModel model, int clips, int seed)
-    {
-        manual_seed(seed);
-        return randn(clips, model.Config.Vision.PoolerQueries - 1, model.Config.EmbedDim);
-    }
+    private static Tensor ImageTokens(VideoCocaModel model, int clips, int seed) => SmallGenerationModel.ImageTokens(model, clips, seed);
 
     private static IReadOnlyList<long[]> Generate(VideoCocaModel model, Tensor imageTokens, GenerationOptions options, IReadOnlyList<int>? prompt = null, bool cpuStepLayout = true) =>
         new TextGenerator(model, StartId, EndId, PadId) { CpuStepLayout = cpuStepLayout }.Generate(imageTokens, prompt ?? [], options);

@@ -86,6 +86,27 @@ public sealed class QueryPredictionTests
         Assert.True(red > others, $"large red clip {red:F3}, best other {others:F3}");
     }
 
+    /// <summary>
+    /// The trained model ends its texts where it means to (answers after a word, captions after six or so), so the
+    /// joint decode drops rows as they end: the predictions are still those of one generation per text.
+    /// </summary>
+    [Fact]
+    public void One_decode_for_all_texts_predicts_what_one_generation_per_text_predicts()
+    {
+        var loaded = Shipped.Value;
+        var predictor = new VideoCocaPredictor(loaded);
+        var scenes = Scenes();
+        using var frames = Frames(loaded, scenes);
+
+        var together = predictor.Predict(frames);
+        predictor.OneDecodeForAllTexts = false;
+        var each = predictor.Predict(frames);
+
+        Assert.Equal(each.Select(p => p.Caption), together.Select(p => p.Caption));
+        Assert.Equal(each.Select(p => p.Answers), together.Select(p => p.Answers));
+        Assert.Equal(scenes.Select(s => s.Color), together.Select(p => p.Answers.Single(a => a.Question == WorldVocabulary.ColorQuestion).Answer));
+    }
+
     [Fact]
     public void A_question_asked_alone_gets_each_clips_answer_as_at_upload()
     {

@@ -1,0 +1,121 @@
+using System.Globalization;
+
+namespace VideoCoca.Cli.Benchmarks;
+
+/// <summary>
+/// The platform's CPU by process and stage: each host's own account of its stages (the <c>vcp.stage.cpu</c> counter at
+/// its /metrics: the gateway's address, the silo's and the worker's operations ports), its children's CPU (ffmpeg,
+/// ffprobe) and the rest of its own CPU (runtime, GC, JIT, messaging and HTTP plumbing no stage covers), from /proc.
+/// </summary>
+public static class PlatformStages
+{
+    /// <summary>The row of a host's CPU no stage accounts for.</summary>
+    public const string Rest = "rest (runtime, GC, JIT, plumbing)";
+
+    /// <summary>The row of a host's children.</summary>
+    public const string Children = "child processes (ffmpeg, ffprobe)";
+
+    private static readonly string[] Hosts = ["gateway", "silo", "worker"];
+
+    /// <summary>A host's stages and its process's own and children's CPU seconds, at one moment.</summary>
+    public sealed record Sample(IReadOnlyDictionary<string, double> Stages, IReadOnlyDictionary<string, (double Own, double Children)> Processes);
+
+    public static async Task<Sample> TakeAsync(Uri gateway, string repositoryRoot, CancellationToken cancellationToken)
+    {
+        var stages = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var address in MetricsAddresses(gateway))
+        {
+            try
+            {
+                foreach (var (stage, seconds) in Parse(await http.GetStringAsync(address, cancellationToken)))
+                {
+                    stages[stage] = seconds;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // A host without an operations port (or a remote gateway) simply has no stages.
+            }
+        }
+        return new Sample(stages, PlatformCpu.HostProcesses(repositoryRoot));
+    }
+
+    /// <summary>Seconds per (process, stage) from <paramref name="before"/> to <paramref name="after"/>, a host's rest and children included.</summary>
+    public static IReadOnlyList<(string Process, string Stage, double Seconds)> Difference(Sample before, Sample after)
+    {
+        var rows = new List<(string, string, double)>();
+        foreach (var host in Hosts)
+        {
+            var stages = after.Stages.Where(s => s.Key.StartsWith(host + ".", StringComparison.Ordinal))
+                .Select(s => (Stage: s.Key[(host.Length + 1)..], Seconds: s.Value - before.Stages.GetValueOrDefault(s.Key)))
+                .Where(s => s.Seconds > 0)
+                .OrderByDescending(s => s.Seconds)
+                .ToList();
+            rows.AddRange(stages.Select(s => (host, s.Stage, s.Seconds)));
+            if (after.Processes.TryGetValue(host, out var end) && before.Processes.TryGetValue(host, out var start))
+            {
+                rows.Add((host, Rest, end.Own - start.Own - stages.Sum(s => s.Seconds)));
+                if (end.Children - start.Children > 0) rows.Add((host, Children, end.Children - start.Children));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// The worker's own account of its start (<c>vcp_worker_startup_seconds</c>: process start to model loaded and version
+    /// registered) and its process's peak resident memory (<c>vcp_process_memory_peak_bytes</c>), from its /metrics;
+    /// null where the worker does not answer or has not said.
+    /// </summary>
+    public static async Task<(double? StartupSeconds, double? PeakBytes)> WorkerAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            var page = await http.GetStringAsync(MetricsAddresses(new Uri("http://127.0.0.1/")).Last(), cancellationToken);
+            return (Gauge(page, "vcp_worker_startup_seconds"), Gauge(page, "vcp_process_memory_peak_bytes"));
+        }
+        catch (HttpRequestException)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>The value of a gauge's first sample in a Prometheus text page.</summary>
+    private static double? Gauge(string page, string name)
+    {
+        foreach (var line in page.Split('\n'))
+        {
+            if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not ('{' or ' ')) continue;
+            var value = line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0];
+            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)) return parsed;
+        }
+        return null;
+    }
+
+    private static IEnumerable<Uri> MetricsAddresses(Uri gateway)
+    {
+        yield return new Uri(gateway, "/metrics");
+        yield return new Uri($"http://127.0.0.1:{Environment.GetEnvironmentVariable("VCP_SILO_OPERATIONS_PORT") ?? "5081"}/metrics");
+        yield return new Uri($"http://127.0.0.1:{Environment.GetEnvironmentVariable("VCP_WORKER_OPERATIONS_PORT") ?? "5082"}/metrics");
+    }
+
+    /// <summary>The <c>vcp_stage_cpu_seconds_total{stage="..."} value</c> lines of a Prometheus text page.</summary>
+    private static IEnumerable<(string Stage, double Seconds)> Parse(string page)
+    {
+        const string label = "stage=\"";
+        foreach (var line in page.Split('\n'))
+        {
+            if (!line.StartsWith("vcp_stage_cpu", StringComparison.Ordinal)) continue;
+            var start = line.IndexOf(label, StringComparison.Ordinal);
+            var end = start < 0 ? -1 : line.IndexOf('"', start + label.Length);
+            var close = line.LastIndexOf('}');
+            if (end < 0 || close < 0) continue;
+            var value = line[(close + 1)..].Trim().Split(' ')[0];
+            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+            {
+                yield return (line[(start + label.Length)..end], seconds);
+            }
+        }
+    }
+}
