@@ -20,11 +20,13 @@ namespace VideoCoca.GpuWorkers.Analysis;
 /// under (clip, model version), and publishes <see cref="ClipAnalyzed"/> or <see cref="ClipFailed"/> per clip.
 /// </summary>
 public sealed class AnalyzeClipBatchConsumer(
-    ModelRuntime runtime, ClipResultWriter writer, StoredResultsHold hold, IOptions<WorkerOptions> options, ILogger<AnalyzeClipBatchConsumer> logger)
+    ModelRuntime runtime, ClipResultWriter writer, StoredResultsHold hold, UploadsFirst uploadsFirst, IOptions<WorkerOptions> options,
+    ILogger<AnalyzeClipBatchConsumer> logger)
     : IConsumer<Batch<AnalyzeClip>>
 {
     public async Task Consume(ConsumeContext<Batch<AnalyzeClip>> context)
     {
+        if (context.Message.All(m => m.Message.CampaignId is not null)) await uploadsFirst.WaitAsync(context.CancellationToken);
         var started = Stopwatch.GetTimestamp();
         using var stage = StageCpu.Enter(AnalysisStages.Batch);
         var cancellationToken = context.CancellationToken;

@@ -74,8 +74,27 @@ public sealed class WorkerOptions
     public bool StoreResultsTogether { get; set; } = true;
 
     /// <summary>Checks the values; the worker refuses to start on a bad one.</summary>
+    /// <summary>
+    /// Whether a batch of campaign clips waits while new uploads are in progress (received, being split or analysed) before
+    /// it reads its frames and enters the model: the upload's checks, split and analysis then have the machine, and the
+    /// campaign's clips already sent wait in its lane. The silo's campaigns stop sending at the same time
+    /// (Campaigns:YieldToUploads).
+    /// </summary>
+    public bool YieldToUploads { get; set; } = true;
+
+    /// <summary>An upload in progress counts for <see cref="YieldToUploads"/> only while its row changed within this time (as Campaigns:UploadActivity).</summary>
+    public TimeSpan UploadActivity { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The longest one campaign batch waits for uploads: under uploads that never stop, campaigns still move, and no
+    /// delivery stays unacknowledged long enough for RabbitMQ's consumer timeout (30 minutes by default).
+    /// </summary>
+    public TimeSpan UploadYieldLimit { get; set; } = TimeSpan.FromMinutes(5);
+
     public IEnumerable<string> Validate()
     {
+        if (UploadActivity <= TimeSpan.Zero) yield return "Worker:UploadActivity must be positive";
+        if (UploadYieldLimit < TimeSpan.Zero) yield return "Worker:UploadYieldLimit must be zero or more";
         if (string.IsNullOrWhiteSpace(ModelPath)) yield return "Worker:ModelPath must name a model folder";
         if (BatchSize is < 1 or > 1024) yield return "Worker:BatchSize must be between 1 and 1024";
         if (CampaignBatchSize is < 1 or > 1024) yield return "Worker:CampaignBatchSize must be between 1 and 1024";

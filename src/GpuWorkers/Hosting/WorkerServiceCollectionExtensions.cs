@@ -35,6 +35,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ResultWatch>();
         services.AddSingleton<ClipResultWriter>();
         services.AddSingleton<StoredResultsHold>();
+        services.AddSingleton<UploadsFirst>();
         // Registered before the bus's hosted service, so it runs first.
         services.AddHostedService<ModelStartup>();
         services.TryAddSingleton(TimeProvider.System);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using VideoCoca.Contracts.Api;
 using VideoCoca.Contracts.Messages;
 using VideoCoca.GrainInterfaces;
 using VideoCoca.Grains.Storage;
@@ -201,7 +200,7 @@ public sealed class CampaignGrain(
                 $"waiting for its window {CampaignWindow.Format(campaign.WindowStart!.Value, campaign.WindowEnd!.Value)} ({campaign.TimeZone})", cancellationToken);
             return;
         }
-        if (_options.YieldToUploads && await UploadsInProgressAsync(db, now, cancellationToken) is > 0 and var uploads)
+        if (_options.YieldToUploads && await NewUploads.InProgressAsync(db, now - _options.UploadActivity, cancellationToken) is > 0 and var uploads)
         {
             await SetDetailAsync(db, campaign, $"yielding to {uploads} new upload{(uploads == 1 ? "" : "s")} in progress", cancellationToken);
             return;
@@ -237,14 +236,6 @@ public sealed class CampaignGrain(
             logger.LogWarning("Campaign {CampaignId}: holding after {Count} clips published (Campaigns:HoldAfterPublished)", CampaignId, taken + next.Count);
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
-    }
-
-    /// <summary>New uploads being received, split or analysed whose rows moved within <see cref="CampaignOptions.UploadActivity"/>.</summary>
-    private Task<int> UploadsInProgressAsync(ResultsDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var since = now - _options.UploadActivity;
-        return db.Videos.CountAsync(v => (v.State == VideoState.Received || v.State == VideoState.Probing
-            || v.State == VideoState.Splitting || v.State == VideoState.Analysing) && v.UpdatedAt >= since, cancellationToken);
     }
 
     /// <summary>Cuts frames where the version needs other ones, sends each clip, then records the sends.</summary>
