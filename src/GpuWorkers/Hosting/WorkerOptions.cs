@@ -91,8 +91,19 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan UploadYieldLimit { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>glibc malloc arenas at most (<see cref="Model.NativeAllocator"/>); 0 keeps glibc's default (eight a core).</summary>
+    public int AllocatorArenas { get; set; } = 2;
+
+    /// <summary>
+    /// Blocks from this many bytes up are mapped fresh and given back when freed (<see cref="Model.NativeAllocator"/>); 0 keeps
+    /// glibc's default, a threshold that rises to 32 MB after the first large free.
+    /// </summary>
+    public int AllocatorMmapThreshold { get; set; } = 128 * 1024;
+
     public IEnumerable<string> Validate()
     {
+        if (AllocatorArenas < 0) yield return "Worker:AllocatorArenas must be 0 (glibc's default) or more";
+        if (AllocatorMmapThreshold is < 0 or > 32 * 1024 * 1024) yield return "Worker:AllocatorMmapThreshold must be between 0 (glibc's default) and 33554432 bytes";
         if (UploadActivity <= TimeSpan.Zero) yield return "Worker:UploadActivity must be positive";
         if (UploadYieldLimit < TimeSpan.Zero) yield return "Worker:UploadYieldLimit must be zero or more";
         if (string.IsNullOrWhiteSpace(ModelPath)) yield return "Worker:ModelPath must name a model folder";

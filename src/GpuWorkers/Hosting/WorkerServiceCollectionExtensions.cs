@@ -63,6 +63,9 @@ public static class WorkerHost
         // Content root beside the binary: appsettings.json is there, and the configuration's file watcher then watches
         // that folder, not the working folder (the repository under scripts/platform.sh, with every clip file written).
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Before anything large is allocated: the settings shape every arena and block from here on.
+        var allocator = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
+        NativeAllocator.Apply(allocator.AllocatorArenas, allocator.AllocatorMmapThreshold);
         builder.Services.AddGpuWorker(builder.Configuration);
         builder.AddPlatformTelemetry("vcp-worker");
         // Ready: the database answers, the bus is connected (MassTransit's own check, tagged ready) and the model is loaded.
