@@ -20,6 +20,17 @@ internal sealed class CampaignDriver(RunningPlatform platform, StackFixture stac
     /// <summary>The second model: other weights (and another input size) than the shipped one.</summary>
     public static string SecondModelPath => Path.Combine(RepositoryPaths.Root, "models", "world-tiny-square");
 
+    /// <summary>Polls <paramref name="condition"/> until it holds, for two minutes at most.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"waited 2 minutes for {what}");
+            await Task.Delay(250);
+        }
+    }
+
     public async Task<CampaignInfo> StartAsync(object request)
     {
         using var response = await platform.Http.PostAsJsonAsync("/api/campaigns", request);

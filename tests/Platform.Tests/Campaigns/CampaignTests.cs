@@ -71,7 +71,7 @@ public sealed class CampaignTests(PrivateStackFixture own) : IClassFixture<Priva
             Assert.Equal(CampaignStates.Paused, (await campaigns.GetAsync(campaign.Id)).State);
             var resumed = await campaigns.ControlAsync(campaign.Id, "resume");
             Assert.Equal(System.Net.HttpStatusCode.OK, resumed.Status);
-            await WaitUntilAsync(async () => (await campaigns.LedgerAsync(campaign.Id)).Sent == catalogueClips, "every catalogue clip sent");
+            await CampaignDriver.WaitUntilAsync(async () => (await campaigns.LedgerAsync(campaign.Id)).Sent == catalogueClips, "every catalogue clip sent");
             Assert.Equal((uint)catalogueClips, (await platform.QueueAsync(ClipQueues.CampaignsFor(second)))!.Messages);
 
             // New uploads for the second version, queued behind the campaign's forty clips.
@@ -80,7 +80,7 @@ public sealed class CampaignTests(PrivateStackFixture own) : IClassFixture<Priva
             foreach (var video in rendered.Skip(Videos)) uploads.Add(await platform.UploadAsync(video.Path));
             var uploadClips = uploads.Count * ScenesPerVideo;
             // The lane may not exist before the first upload's clip is sent (the crashed worker may not have declared it).
-            await WaitUntilAsync(async () => (await platform.QueueAsync(ClipQueues.For(second)))?.Messages == uploadClips,
+            await CampaignDriver.WaitUntilAsync(async () => (await platform.QueueAsync(ClipQueues.For(second)))?.Messages == uploadClips,
                 "the uploads' clips queued for the second version");
             Assert.Equal((uint)catalogueClips, (await platform.QueueAsync(ClipQueues.CampaignsFor(second)))!.Messages);
 
@@ -116,15 +116,5 @@ public sealed class CampaignTests(PrivateStackFixture own) : IClassFixture<Priva
             Assert.All(clips, c => Assert.Equal((second, ClipStates.Analysed), (c.ModelVersion, c.State)));
             await platform.AssertQueuesDrainedAsync();
         });
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited 2 minutes for {what}");
-            await Task.Delay(250);
-        }
     }
 }

@@ -47,12 +47,12 @@ public sealed class CampaignYieldTests(PrivateStackFixture own) : IClassFixture<
             var second = await campaigns.WaitForVersionAsync(first, TimeSpan.FromMinutes(2));
             await secondWorker.CrashAsync();
             var campaign = await campaigns.StartAsync(new { model_version = second, clips_per_minute = 100_000, scope = new { video_ids = catalogue } });
-            await WaitUntilAsync(async () => (await campaigns.LedgerAsync(campaign.Id)).Sent == InFlight, $"the campaign's first {InFlight} clips sent");
+            await CampaignDriver.WaitUntilAsync(async () => (await campaigns.LedgerAsync(campaign.Id)).Sent == InFlight, $"the campaign's first {InFlight} clips sent");
 
             // A new upload for the second version stays in progress, its clips queued: the campaign takes nothing more.
             await campaigns.ActivateAsync(second);
             var upload = await platform.UploadAsync(rendered[^1].Path);
-            await WaitUntilAsync(async () => (await platform.QueueAsync(ClipQueues.For(second)))?.Messages == ScenesPerVideo,
+            await CampaignDriver.WaitUntilAsync(async () => (await platform.QueueAsync(ClipQueues.For(second)))?.Messages == ScenesPerVideo,
                 "the new upload's clips queued for the second version");
             var yielding = await campaigns.WaitForAsync(campaign.Id, c => c.Detail?.Contains("yielding to 1 new upload in progress") == true,
                 "yielding to the upload", TimeSpan.FromMinutes(1));
@@ -74,15 +74,5 @@ public sealed class CampaignYieldTests(PrivateStackFixture own) : IClassFixture<
             Assert.Equal(CatalogueVideos * ScenesPerVideo, campaignStored.Count);
             Assert.All(campaignStored, r => Assert.True(r.At > uploadStored, $"campaign clip {r.ClipId} was stored at {r.At:O}, before the upload's last clip ({uploadStored:O})"));
         });
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited 2 minutes for {what}");
-            await Task.Delay(250);
-        }
     }
 }
