@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using VideoCoca.Checkpoints;
 using VideoCoca.Configuration;
+using VideoCoca.Contracts.Diagnostics;
 using VideoCoca.Evaluation;
 using VideoCoca.Generation;
 using VideoCoca.Inference;
@@ -269,22 +270,4 @@ public static class ModelBenchmark
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-}
-
-/// <summary>This process's resident memory, from /proc/self/status (Linux; 0 elsewhere).</summary>
-public static class ProcessMemory
-{
-    public static double RssMb() => StatusKb("VmRSS:") / 1024.0;
-
-    /// <summary>The most resident memory the process has had (VmHWM).</summary>
-    public static double PeakRssMb() => StatusKb("VmHWM:") / 1024.0;
-
-    private static long StatusKb(string field)
-    {
-        const string path = "/proc/self/status";
-        if (!File.Exists(path)) return 0;
-        var line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-        var number = line?[field.Length..].Trim().Split(' ')[0];
-        return long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) ? kb : 0;
-    }
 }

@@ -72,7 +72,7 @@ public static class PlatformStages
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
-            var page = await http.GetStringAsync(MetricsAddresses(new Uri("http://127.0.0.1/")).Last(), cancellationToken);
+            var page = await http.GetStringAsync(WorkerMetrics, cancellationToken);
             return (Gauge(page, "vcp_worker_startup_seconds"), Gauge(page, "vcp_process_memory_peak_bytes"));
         }
         catch (HttpRequestException)
@@ -87,8 +87,7 @@ public static class PlatformStages
         foreach (var line in page.Split('\n'))
         {
             if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not ('{' or ' ')) continue;
-            var value = line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0];
-            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)) return parsed;
+            if (SampleValue(line) is { } value) return value;
         }
         return null;
     }
@@ -97,7 +96,17 @@ public static class PlatformStages
     {
         yield return new Uri(gateway, "/metrics");
         yield return new Uri($"http://127.0.0.1:{Environment.GetEnvironmentVariable("VCP_SILO_OPERATIONS_PORT") ?? "5081"}/metrics");
-        yield return new Uri($"http://127.0.0.1:{Environment.GetEnvironmentVariable("VCP_WORKER_OPERATIONS_PORT") ?? "5082"}/metrics");
+        yield return WorkerMetrics;
+    }
+
+    private static Uri WorkerMetrics => new($"http://127.0.0.1:{Environment.GetEnvironmentVariable("VCP_WORKER_OPERATIONS_PORT") ?? "5082"}/metrics");
+
+    /// <summary>The value of a Prometheus sample line: the first field after its labels (or its name).</summary>
+    private static double? SampleValue(string line)
+    {
+        var close = line.LastIndexOf('}');
+        var value = (close < 0 ? line[(line.IndexOf(' ') + 1)..] : line[(close + 1)..]).Trim().Split(' ')[0];
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
     }
 
     /// <summary>The <c>vcp_stage_cpu_seconds_total{stage="..."} value</c> lines of a Prometheus text page.</summary>
@@ -109,10 +118,8 @@ public static class PlatformStages
             if (!line.StartsWith("vcp_stage_cpu", StringComparison.Ordinal)) continue;
             var start = line.IndexOf(label, StringComparison.Ordinal);
             var end = start < 0 ? -1 : line.IndexOf('"', start + label.Length);
-            var close = line.LastIndexOf('}');
-            if (end < 0 || close < 0) continue;
-            var value = line[(close + 1)..].Trim().Split(' ')[0];
-            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+            if (end < 0 || line.LastIndexOf('}') < 0) continue;
+            if (SampleValue(line) is { } seconds)
             {
                 yield return (line[(start + label.Length)..end], seconds);
             }

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using System.Globalization;
+using VideoCoca.Contracts.Diagnostics;
 
 namespace VideoCoca.ServiceDefaults.Telemetry;
 
@@ -23,21 +23,6 @@ public static class ProcessMemoryTelemetry
     {
     }
 
-    /// <summary>VmHWM in bytes, or null where it cannot be read.</summary>
-    public static long? PeakResidentBytes()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            var kilobytes = line?["VmHWM:".Length..].Trim().Split(' ')[0];
-            return long.TryParse(kilobytes, NumberStyles.Integer, CultureInfo.InvariantCulture, out var kb) ? kb * 1024 : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
     private static IEnumerable<Measurement<long>> ObservePeak() =>
-        PeakResidentBytes() is { } bytes ? [new Measurement<long>(bytes)] : [];
+        ProcessMemory.PeakResidentBytes() is { } bytes ? [new Measurement<long>(bytes)] : [];
 }
