@@ -27,10 +27,11 @@ public sealed class VideoCocaModel : nn.Module
     {
         config.Validate();
         Config = config;
+        WeightType = NewWeights.Type ?? get_default_dtype();
         Visual = new VisionTower(config, initialisation);
         Text = new TextTower(config.Text, config.EmbedDim, initialisation);
         TextDecoder = new MultimodalDecoder(config.Multimodal, config.Text.VocabularySize, initialisation);
-        LogitScale = new Parameter(tensor((float)InitialLogitScale));
+        LogitScale = NewWeights.Parameter(tensor((float)InitialLogitScale));
         register_module("visual", Visual);
         register_module("text", Text);
         register_module("text_decoder", TextDecoder);
@@ -38,6 +39,9 @@ public sealed class VideoCocaModel : nn.Module
     }
 
     public ModelConfig Config { get; }
+
+    /// <summary>The number format of the weights (float32 unless loaded otherwise: <see cref="Checkpoints.ModelCheckpoint.Load"/>).</summary>
+    public ScalarType WeightType { get; }
     public VisionTower Visual { get; }
     public TextTower Text { get; }
     public MultimodalDecoder TextDecoder { get; }

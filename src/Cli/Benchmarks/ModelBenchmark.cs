@@ -23,6 +23,9 @@ public enum GenerationPath
 
     /// <summary>The caption and every answer of every clip as rows of one decode; the model loaded without initialising it.</summary>
     New,
+
+    /// <summary><see cref="New"/> with the model converted to bfloat16 (<see cref="InferencePrecision.BFloat16"/>).</summary>
+    NewBFloat16,
 }
 
 /// <param name="ModelFolder">A model folder to measure, or null for random weights of <paramref name="Size"/>.</param>
@@ -32,7 +35,7 @@ public sealed record ModelBenchSettings(
     int Seed, double PeakSeconds, bool Profile = false);
 
 /// <summary>One profiled new-path predict of a batch: the decode's parts (<see cref="DecodeProfile"/>) and the predict's whole time.</summary>
-public sealed record DecodeProfileMeasurement(int Batch, double PredictSeconds, int Steps, IReadOnlyList<DecodePart> Parts);
+public sealed record DecodeProfileMeasurement(int Batch, string Path, double PredictSeconds, int Steps, IReadOnlyList<DecodePart> Parts);
 
 /// <summary>A part of the decode and the seconds it took over the batch's whole predict.</summary>
 public sealed record DecodePart(string Part, double Seconds);
@@ -45,14 +48,14 @@ public sealed record PredictMeasurement(
     int Batch, string Path, IReadOnlyList<double> Seconds, double MedianSeconds, double ClipsPerSecond, double GflopPerClip,
     double Gflops, double ShareOfPeak, double? SpeedUp);
 
-/// <summary>The encoder and poolers alone at one batch size.</summary>
-public sealed record EncodeMeasurement(int Batch, double MedianSeconds, double ClipsPerSecond, double GflopPerClip, double Gflops, double ShareOfPeak);
+/// <summary>The encoder and poolers alone at one batch size, in one number format.</summary>
+public sealed record EncodeMeasurement(int Batch, string Precision, double MedianSeconds, double ClipsPerSecond, double GflopPerClip, double Gflops, double ShareOfPeak);
 
 public sealed record ModelBenchResult(
     string Model, bool RandomWeights, long Parameters, int Frames, int ImageWidth, int ImageHeight, int Threads, int Tokens,
     IReadOnlyList<string> Questions, IReadOnlyList<int> PromptLengths, double MatmulPeakGflops, IReadOnlyList<LoadMeasurement> Loads,
     double PredictorStartSeconds, IReadOnlyList<EncodeMeasurement> Encodes, IReadOnlyList<PredictMeasurement> Predicts, bool? SameTexts,
-    double PeakRssMb, string LoadAverageBefore, string LoadAverageAfter, IReadOnlyList<DecodeProfileMeasurement> Profiles)
+    double? BFloat16SameTextShare, bool CpuHasBFloat16Matmul, double PeakRssMb, string LoadAverageBefore, string LoadAverageAfter, IReadOnlyList<DecodeProfileMeasurement> Profiles)
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }
@@ -101,6 +104,11 @@ public static class ModelBenchmark
             var startClock = Stopwatch.StartNew();
             var predictor = new VideoCocaPredictor(loaded, tokens, tokens);
             var predictorStart = startClock.Elapsed.TotalSeconds;
+            // A second copy of the model in bfloat16: the float32 one stays for the other paths.
+            var reducedLoaded = settings.Paths.Contains(GenerationPath.NewBFloat16) ? ModelCheckpoint.Load(folder, precision: InferencePrecision.BFloat16) : null;
+            using var reduced = reducedLoaded?.Model;
+            var reducedPredictor = reducedLoaded is null ? null : new VideoCocaPredictor(reducedLoaded, tokens, tokens);
+            VideoCocaPredictor For(GenerationPath path) => path == GenerationPath.NewBFloat16 ? reducedPredictor! : predictor;
 
             progress($"matmul peak ({PeakMatrixSide}^3 float32, {settings.PeakSeconds:0.#} s)");
             var peak = MatmulPeakGflops(settings.PeakSeconds);
@@ -116,29 +124,33 @@ public static class ModelBenchmark
             {
                 progress($"warming up the {Name(path)} path with a batch of 1");
                 using var warmUp = Frames(config, 1, settings.Seed);
-                Predict(predictor, path, warmUp, questions);
+                Predict(For(path), path, warmUp, questions);
             }
 
             var profiles = new List<DecodeProfileMeasurement>();
             var encodes = new List<EncodeMeasurement>();
             var predicts = new List<PredictMeasurement>();
-            bool? sameTexts = settings.Paths.Count == 2 ? true : null;
+            bool? sameTexts = settings.Paths.Contains(GenerationPath.Old) && settings.Paths.Contains(GenerationPath.New) ? true : null;
+            var (sameAsFloat32, textsCompared) = (0, 0);
             foreach (var batch in settings.Batches)
             {
                 using var frames = Frames(config, batch, settings.Seed + batch);
-                var encodeSeconds = new List<double>();
-                for (var i = 0; i < settings.Iterations; i++)
+                foreach (var encoder in reducedPredictor is null ? [predictor] : new[] { predictor, reducedPredictor })
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var clock = Stopwatch.StartNew();
-                    using (no_grad())
-                    using (NewDisposeScope()) model.EncodeVideo(frames);
-                    encodeSeconds.Add(clock.Elapsed.TotalSeconds);
-                    progress($"batch {batch}: encode {encodeSeconds[^1]:0.00} s");
+                    var precision = encoder.Precision.Name();
+                    var encodeSeconds = new List<double>();
+                    for (var i = 0; i < settings.Iterations; i++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var clock = Stopwatch.StartNew();
+                        using (NewDisposeScope()) encoder.EmbedVideos(frames);
+                        encodeSeconds.Add(clock.Elapsed.TotalSeconds);
+                        progress($"batch {batch}: encode, {precision}, {encodeSeconds[^1]:0.00} s");
+                    }
+                    var encodeMedian = Statistics.Median(encodeSeconds);
+                    encodes.Add(new EncodeMeasurement(batch, precision, encodeMedian, batch / encodeMedian, encodeFlops / 1e9,
+                        batch * encodeFlops / encodeMedian / 1e9, batch * encodeFlops / encodeMedian / 1e9 / peak));
                 }
-                var encodeMedian = Statistics.Median(encodeSeconds);
-                encodes.Add(new EncodeMeasurement(batch, encodeMedian, batch / encodeMedian, encodeFlops / 1e9,
-                    batch * encodeFlops / encodeMedian / 1e9, batch * encodeFlops / encodeMedian / 1e9 / peak));
 
                 var seconds = settings.Paths.ToDictionary(p => p, _ => new List<double>());
                 var texts = new Dictionary<GenerationPath, IReadOnlyList<ClipPrediction>>();
@@ -150,36 +162,44 @@ public static class ModelBenchmark
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         var clock = Stopwatch.StartNew();
-                        texts[path] = Predict(predictor, path, frames, questions);
+                        texts[path] = Predict(For(path), path, frames, questions);
                         seconds[path].Add(clock.Elapsed.TotalSeconds);
                         progress($"batch {batch}: {Name(path)} path {seconds[path][^1]:0.00} s");
                     }
                 }
                 if (sameTexts is not null) sameTexts &= SameTexts(texts[GenerationPath.Old], texts[GenerationPath.New]);
+                var float32Texts = texts.TryGetValue(GenerationPath.New, out var n) ? n : texts.GetValueOrDefault(GenerationPath.Old);
+                if (float32Texts is not null && texts.TryGetValue(GenerationPath.NewBFloat16, out var reducedTexts))
+                {
+                    var (same, compared) = CountSameTexts(float32Texts, reducedTexts);
+                    sameAsFloat32 += same;
+                    textsCompared += compared;
+                }
                 foreach (var path in settings.Paths)
                 {
                     var median = Statistics.Median(seconds[path]);
-                    double? speedUp = path == GenerationPath.New && seconds.TryGetValue(GenerationPath.Old, out var old) ? Statistics.Median(old) / median : null;
+                    double? speedUp = path != GenerationPath.Old && seconds.TryGetValue(GenerationPath.Old, out var old) ? Statistics.Median(old) / median : null;
                     var gflops = batch * clipFlops / median / 1e9;
                     predicts.Add(new PredictMeasurement(batch, Name(path), seconds[path], median, batch / median, clipFlops / 1e9, gflops, gflops / peak, speedUp));
                 }
-                if (settings.Profile)
+                foreach (var path in settings.Profile ? settings.Paths.Where(p => p != GenerationPath.Old) : [])
                 {
                     // Apart from the timed predicts: the clocks around each operation cost a little of their own.
                     cancellationToken.ThrowIfCancellationRequested();
                     var profile = new DecodeProfile();
                     var clock = Stopwatch.StartNew();
-                    using (profile.Activate()) Predict(predictor, GenerationPath.New, frames, questions);
+                    using (profile.Activate()) Predict(For(path), path, frames, questions);
                     var total = clock.Elapsed.TotalSeconds;
-                    profiles.Add(new DecodeProfileMeasurement(batch, total, profile.Steps, profile.Parts.Select(p => new DecodePart(p.Part, p.Seconds)).ToList()));
-                    progress($"batch {batch}: profiled new path {total:0.00} s");
+                    profiles.Add(new DecodeProfileMeasurement(batch, Name(path), total, profile.Steps, profile.Parts.Select(p => new DecodePart(p.Part, p.Seconds)).ToList()));
+                    progress($"batch {batch}: profiled {Name(path)} path {total:0.00} s");
                 }
             }
 
             return new ModelBenchResult(
                 config.Name, settings.ModelFolder is null, model.parameters().Sum(p => p.numel()), config.Video.Frames,
                 config.Vision.ImageWidth, config.Vision.ImageHeight, get_num_threads(), settings.Tokens, questions, promptLengths, peak, loads,
-                predictorStart, encodes, predicts, sameTexts, ProcessMemory.PeakRssMb(), loadBefore, LoadAverage(), profiles);
+                predictorStart, encodes, predicts, sameTexts, textsCompared > 0 ? (double)sameAsFloat32 / textsCompared : null,
+                InferencePrecisions.CpuHasBFloat16Matmul(), ProcessMemory.PeakRssMb(), loadBefore, LoadAverage(), profiles);
         }
         finally
         {
@@ -187,7 +207,12 @@ public static class ModelBenchmark
         }
     }
 
-    public static string Name(GenerationPath path) => path == GenerationPath.Old ? "old" : "new";
+    public static string Name(GenerationPath path) => path switch
+    {
+        GenerationPath.Old => "old",
+        GenerationPath.New => "new",
+        _ => "new-bf16",
+    };
 
     public static string Name(WeightInitialisation initialisation) => initialisation == WeightInitialisation.None ? "none" : "random";
 
@@ -236,13 +261,21 @@ public static class ModelBenchmark
 
     private static IReadOnlyList<ClipPrediction> Predict(VideoCocaPredictor predictor, GenerationPath path, Tensor frames, IReadOnlyList<string> questions)
     {
-        predictor.OneDecodeForAllTexts = path == GenerationPath.New;
+        predictor.OneDecodeForAllTexts = path != GenerationPath.Old;
         using var scope = NewDisposeScope();
         return predictor.Predict(frames, questions);
     }
 
     private static bool SameTexts(IReadOnlyList<ClipPrediction> a, IReadOnlyList<ClipPrediction> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.Caption == p.Second.Caption && p.First.Answers.SequenceEqual(p.Second.Answers));
+
+    /// <summary>How many of the captions and answers of <paramref name="b"/> equal <paramref name="a"/>'s, of how many.</summary>
+    private static (int Same, int Compared) CountSameTexts(IReadOnlyList<ClipPrediction> a, IReadOnlyList<ClipPrediction> b)
+    {
+        var pairs = a.Zip(b).SelectMany(p => p.First.Answers.Select(x => x.Answer).Prepend(p.First.Caption)
+            .Zip(p.Second.Answers.Select(x => x.Answer).Prepend(p.Second.Caption))).ToList();
+        return (pairs.Count(p => p.First == p.Second), pairs.Count);
+    }
 
     /// <summary>[batch, T, 3, H, W] of standard normal values: what normalised frames look like to the model.</summary>
     private static Tensor Frames(ModelConfig config, int batch, int seed)

@@ -32,15 +32,17 @@ public static class BenchCommand
         var peakSeconds = new Option<double>("--peak-seconds") { Description = "time spent measuring the matmul peak", DefaultValueFactory = _ => 3 };
         var training = new Option<bool>("--training") { Description = "also measure training steps (full tuning, batch 32)" };
         var json = new Option<bool>("--json") { Description = "print the figures as one JSON object instead of tables" };
+        var bf16 = new Option<bool>("--bf16") { Description = "also the new path with the model in bfloat16 (several times faster on CPUs with AMX; texts may differ from float32's)" };
         var profile = new Option<bool>("--profile") { Description = "after the timed predicts, one more of the new path per batch size with each part of its decode timed" };
         var command = new Command("bench",
             "full-predict clips/s through today's path and the one before (one generation per text), load time and memory, share of a matmul peak measured in the same run")
         {
-            model, size, batches, tokens, path, iterations, threads, seed, peakSeconds, training, json, profile,
+            model, size, batches, tokens, path, iterations, threads, seed, peakSeconds, training, json, profile, bf16,
         };
         command.SetGuardedAction((parse, cancellationToken) =>
         {
             var settings = Read(parse, model, size, batches, tokens, path, iterations, seed, peakSeconds) with { Profile = parse.GetValue(profile) };
+            if (parse.GetValue(bf16)) settings = settings with { Paths = [.. settings.Paths, GenerationPath.NewBFloat16] };
             set_num_threads(Math.Max(1, parse.GetValue(threads)));
             var result = ModelBenchmark.Run(settings, line => System.Console.Error.WriteLine($"[bench] {line}"), cancellationToken);
             if (parse.GetValue(json)) System.Console.WriteLine(JsonSerializer.Serialize(result, ModelBenchResult.Json));
@@ -130,25 +132,37 @@ public static class BenchCommand
         var rows = new List<IReadOnlyList<string>>();
         foreach (var batch in r.Predicts.Select(p => p.Batch).Distinct())
         {
-            var encode = r.Encodes.First(e => e.Batch == batch);
-            rows.Add([batch.ToString(CultureInfo.InvariantCulture), "encode only (image encoder, poolers)", F(encode.MedianSeconds, "0.00"), F(encode.ClipsPerSecond, "0.00"),
-                F(encode.GflopPerClip, "0.0"), F(encode.Gflops, "0.0"), F(100 * encode.ShareOfPeak, "0.0") + "%", ""]);
+            foreach (var encode in r.Encodes.Where(e => e.Batch == batch))
+            {
+                rows.Add([batch.ToString(CultureInfo.InvariantCulture), $"encode only (image encoder, poolers), {encode.Precision}", F(encode.MedianSeconds, "0.00"),
+                    F(encode.ClipsPerSecond, "0.00"), F(encode.GflopPerClip, "0.0"), F(encode.Gflops, "0.0"), F(100 * encode.ShareOfPeak, "0.0") + "%", ""]);
+            }
             foreach (var p in r.Predicts.Where(p => p.Batch == batch))
             {
                 rows.Add([batch.ToString(CultureInfo.InvariantCulture),
-                    p.Path == "old" ? "full predict, old: one generation per text" : "full predict, new: one decode for all texts",
+                    p.Path switch
+                    {
+                        "old" => "full predict, old: one generation per text",
+                        "new" => "full predict, new: one decode for all texts",
+                        _ => "full predict, new, the model in bfloat16",
+                    },
                     F(p.MedianSeconds, "0.00"), F(p.ClipsPerSecond, "0.00"), F(p.GflopPerClip, "0.0"), F(p.Gflops, "0.0"), F(100 * p.ShareOfPeak, "0.0") + "%",
                     p.SpeedUp is { } s ? F(s, "0.00") + "x" : ""]);
             }
         }
         MarkdownTable.Print(["batch", "measurement", ">s / batch", ">clips/s", ">GFLOP / clip", ">GFLOP/s", ">% of peak", ">speed-up"], rows);
         if (r.SameTexts is { } same) System.Console.WriteLine($"same captions and answers on both paths: {(same ? "yes" : "NO")}");
+        if (r.BFloat16SameTextShare is { } share)
+        {
+            System.Console.WriteLine($"bfloat16: {F(100 * share, "0.0")}% of the captions and answers equal float32's; this CPU " +
+                                     (r.CpuHasBFloat16Matmul ? "multiplies bfloat16 in hardware (amx_bf16 or avx512_bf16)" : "has no bfloat16 matrix instructions"));
+        }
         System.Console.WriteLine($"peak RSS of this process: {F(r.PeakRssMb, "0")} MB");
         foreach (var p in r.Profiles)
         {
             System.Console.WriteLine();
             var decode = p.Parts.Sum(part => part.Seconds);
-            System.Console.WriteLine($"batch {p.Batch}, one more predict of the new path with its decode's parts timed: {F(p.PredictSeconds, "0.00")} s, " +
+            System.Console.WriteLine($"batch {p.Batch}, one more predict of the {p.Path} path with its decode's parts timed: {F(p.PredictSeconds, "0.00")} s, " +
                                      $"{p.Steps} decode steps, the decode's parts {F(decode, "0.00")} s ({F(100 * decode / p.PredictSeconds, "0")}%)");
             var table = p.Parts.OrderByDescending(part => part.Seconds).Select(part => (IReadOnlyList<string>)
                 [part.Part, F(part.Seconds, "0.000"), F(1000 * part.Seconds / Math.Max(1, p.Steps), "0.0"), F(100 * part.Seconds / p.PredictSeconds, "0.0") + "%"]).ToList();

@@ -161,11 +161,14 @@ public static class ModelCommands
         var data = new Option<DirectoryInfo>("--data") { Required = true, Description = "labelled set: videos and labels.jsonl" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
-        var command = new Command("eval", "score a model on a labelled world set") { model, data, json, batch };
+        var precision = new Option<string>("--precision") { Description = "float32 or bfloat16: the number format to run the model in (a worker's Worker:Precision)", DefaultValueFactory = _ => "float32" };
+        var command = new Command("eval", "score a model on a labelled world set") { model, data, json, batch, precision };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
+            var format = InferencePrecisions.Parse(parse.GetValue(precision))
+                         ?? throw new UserInputException($"--precision must be float32 or bfloat16, not '{parse.GetValue(precision)}'");
             var set = LabelledSet.Load(parse.GetValue(data)!.FullName);
-            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
+            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName, precision: format);
             TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
             var evaluator = new WorldEvaluator(new VideoCocaPredictor(loaded), new ClipLoader(loaded.Model.Config));
             var report = await CommandRunner.WithProgressAsync("evaluating", progress =>

@@ -1,3 +1,5 @@
+using VideoCoca.Inference;
+
 namespace VideoCoca.GpuWorkers.Hosting;
 
 /// <summary>The <c>Worker</c> configuration section: which model a worker runs, and how it batches clips.</summary>
@@ -40,6 +42,13 @@ public sealed class WorkerOptions
 
     /// <summary>Threads torch uses on the CPU; 0 leaves torch's default.</summary>
     public int Threads { get; set; }
+
+    /// <summary>
+    /// float32 (the weights as trained) or bfloat16: the model built in bfloat16, several times faster on CPUs that
+    /// multiply it in hardware (AMX, from Sapphire Rapids on) and on recent GPUs; captions and answers can differ from
+    /// float32's where two words were nearly tied (docs/benchmarks.md, "Model throughput").
+    /// </summary>
+    public string Precision { get; set; } = "float32";
 
     /// <summary>
     /// The shared queue of clips that name no model version (recorded while none was registered); every worker of a deployment
@@ -113,6 +122,7 @@ public sealed class WorkerOptions
         if (TopLabels < 1) yield return "Worker:TopLabels must be at least 1";
         if (Device is not ("auto" or "cpu" or "cuda")) yield return "Worker:Device must be auto, cpu or cuda";
         if (Threads < 0) yield return "Worker:Threads must be 0 (torch's default) or more";
+        if (InferencePrecisions.Parse(Precision) is null) yield return "Worker:Precision must be float32 or bfloat16";
         if (string.IsNullOrWhiteSpace(QueueName)) yield return "Worker:QueueName must not be empty";
         if (HeartbeatPeriod <= TimeSpan.Zero) yield return "Worker:HeartbeatPeriod must be positive";
         if (RetryLimit < 0) yield return "Worker:RetryLimit must be 0 or more";

@@ -96,13 +96,19 @@ public sealed class ModelRuntime
         }
         // Every tensor the library makes (weights, token ids, inputs) lands on the chosen device.
         set_default_device(DeviceName == "cuda" ? CUDA : CPU);
-        var loaded = ModelCheckpoint.Load(Folder, bpePath: string.IsNullOrWhiteSpace(_options.TokenizerPath) ? null : ResolvePath(_options.TokenizerPath));
+        var precision = InferencePrecisions.Parse(_options.Precision) ?? InferencePrecision.Float32;
+        if (precision == InferencePrecision.BFloat16 && DeviceName == "cpu" && !InferencePrecisions.CpuHasBFloat16Matmul())
+        {
+            _logger.LogWarning("Worker:Precision is bfloat16 but this CPU has no bfloat16 matrix instructions (amx_bf16, avx512_bf16): expect it slower than float32");
+        }
+        var loaded = ModelCheckpoint.Load(
+            Folder, bpePath: string.IsNullOrWhiteSpace(_options.TokenizerPath) ? null : ResolvePath(_options.TokenizerPath), precision: precision);
         _config = loaded.Model.Config;
         _predictor = new VideoCocaPredictor(loaded);
         _normalizer = new FrameNormalizer(_config.Preprocess);
         _logger.LogInformation(
-            "Model {Version} ({Checksum}) loaded from {Folder} on {Device}: {Frames} frames of {Height}x{Width}, {Labels} labels",
-            VersionName, Checksum, Folder, DeviceName, _config.Video.Frames, _config.Vision.ImageHeight, _config.Vision.ImageWidth,
+            "Model {Version} ({Checksum}) loaded from {Folder} on {Device} in {Precision}: {Frames} frames of {Height}x{Width}, {Labels} labels",
+            VersionName, Checksum, Folder, DeviceName, precision.Name(), _config.Video.Frames, _config.Vision.ImageHeight, _config.Vision.ImageWidth,
             loaded.Labels.Actions.Count);
     }
 

@@ -79,8 +79,10 @@ public static class ModelCheckpoint
     /// drawing random weights that the file overwrites at once; <see cref="WeightInitialisation.Random"/> is how loading
     /// worked before, kept for measuring the difference (<c>vcp model bench</c>).
     /// </param>
+    /// <param name="precision">The number format the model is built in; the file's float32 weights are converted as they are read.</param>
     public static LoadedModel Load(
-        string folder, ModelConfig? expected = null, string? bpePath = null, WeightInitialisation initialisation = WeightInitialisation.None)
+        string folder, ModelConfig? expected = null, string? bpePath = null, WeightInitialisation initialisation = WeightInitialisation.None,
+        InferencePrecision precision = InferencePrecision.Float32)
     {
         var config = ReadConfig(folder);
         if (expected is not null && (expected with { Name = config.Name }).ToJson() != config.ToJson())
@@ -88,7 +90,7 @@ public static class ModelCheckpoint
         var tokenizer = TokenizerFiles.Load(folder, bpePath);
         if (tokenizer.VocabularySize > config.Text.VocabularySize)
             throw new UserInputException($"{folder}: the tokenizer has {tokenizer.VocabularySize} ids but the model only {config.Text.VocabularySize}");
-        var model = new VideoCocaModel(config, initialisation);
+        var model = Build(config, initialisation, precision);
         try
         {
             LoadWeights(model, Path.Combine(folder, WeightsFile));
@@ -101,6 +103,14 @@ public static class ModelCheckpoint
         var labelsPath = Path.Combine(folder, LabelsFile);
         var labels = File.Exists(labelsPath) ? LabelSet.FromJson(File.ReadAllText(labelsPath)) : LabelSet.World();
         return new LoadedModel(model, tokenizer, labels, folder);
+    }
+
+    // Built in the format asked for, rather than converted after: the modules keep their parameters in fields of
+    // their own, which TorchSharp's Module.to does not replace, and a built model's weights are the file's anyway.
+    private static VideoCocaModel Build(ModelConfig config, WeightInitialisation initialisation, InferencePrecision precision)
+    {
+        using var _ = NewWeights.MadeIn(precision.ScalarType());
+        return new VideoCocaModel(config, initialisation);
     }
 
     /// <summary>

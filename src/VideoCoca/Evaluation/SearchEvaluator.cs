@@ -44,7 +44,7 @@ public sealed class SearchEvaluator(VideoCocaPredictor predictor, ClipLoader loa
         }
         var frames = loader.ToBatch(clips);
         var embeddings = cat(Enumerable.Range(0, (clips.Count + 31) / 32)
-            .Select(b => F.normalize(predictor.Model.EncodeVideo(frames.narrow(0, b * 32, Math.Min(32, clips.Count - b * 32))).Pooled, dim: -1))
+            .Select(b => predictor.EmbedVideos(frames.narrow(0, b * 32, Math.Min(32, clips.Count - b * 32))))
             .ToList(), 0);
 
         var families = new List<(string Name, IReadOnlyList<(string Text, Func<WorldLabel, bool> Relevant)> Queries)>

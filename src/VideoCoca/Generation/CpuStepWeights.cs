@@ -5,18 +5,24 @@ using F = TorchSharp.torch.nn.functional;
 namespace VideoCoca.Generation;
 
 /// <summary>
-/// The text tower's and the multimodal decoder's matrices laid out for single-position steps on the CPU: each linear
-/// weight copied once as a contiguous [in, out] matrix. A few rows times an [in, out] matrix streams memory about
-/// twice as fast as times PyTorch's [out, in] layout, and a cached step is little else: every step reads every
-/// matrix of both decoders for one position per row. The arithmetic is the blocks' own (pre-LayerNorm, exact GELU,
-/// packed q, k, v), so the tokens are those of <see cref="ResidualAttentionBlock.SelfAttendCached"/>. A snapshot:
-/// weights changed later are not seen.
+/// The text tower's and the multimodal decoder's step for new positions on the CPU, written out flat: every step reads
+/// every matrix of both decoders for one position per row, so it is little else than a few rows times each matrix.
+/// Rows enter each product as a 2-D [rows, in] matrix times the model's own [out, in] weights (not copied): on the
+/// Sapphire Rapids machines measured, a 3-D input or a transposed copy of the weights cost 10 to 25% more in float32
+/// and half again in bfloat16. The arithmetic is the blocks' own (pre-LayerNorm, exact GELU, packed q, k, v), so the
+/// tokens are those of <see cref="ResidualAttentionBlock.SelfAttendCached"/>.
 /// </summary>
 internal sealed class CpuStepWeights : IDisposable
 {
-    private sealed record Linear(Tensor WeightT, Tensor Bias)
+    /// <param name="Transposed">An [in, out] copy, multiplied with 3-D rows: the layout before issue 13.</param>
+    private sealed record Linear(Tensor Weight, Tensor Bias, bool Transposed = false)
     {
-        public Tensor Apply(Tensor x) => F.linear(x, WeightT.t(), Bias);
+        public Tensor Apply(Tensor x)
+        {
+            if (Transposed) return F.linear(x, Weight.t(), Bias);
+            var rows = x.shape[0] * x.shape[1];
+            return F.linear(x.reshape(rows, x.shape[2]), Weight, Bias).view(x.shape[0], x.shape[1], -1);
+        }
     }
 
     private sealed record Block(Tensor Ln1Weight, Tensor Ln1Bias, Linear Attention, Linear Out, Tensor Ln2Weight, Tensor Ln2Bias, Linear Fc, Linear Proj);
@@ -33,11 +39,13 @@ internal sealed class CpuStepWeights : IDisposable
     private readonly Tensor _vocabularyProjection;
     private readonly List<Tensor> _owned = [];
 
-    public CpuStepWeights(VideoCocaModel model)
+    /// <param name="copied">Copies of the matrices laid out [in, out] (a snapshot), as before issue 13, for measuring that path.</param>
+    public CpuStepWeights(VideoCocaModel model, bool copied = false)
     {
         var config = model.Config;
         var weights = model.state_dict();
-        // Everything kept outlives the caller's dispose scope, and is freed by Dispose (a detached handle frees no weight).
+        // The model's own weights, through handles of their own that outlive the caller's dispose scope; Dispose frees the
+        // handles, not the weights.
         Tensor Own(Tensor t)
         {
             t.DetachFromDisposeScope();
@@ -45,22 +53,22 @@ internal sealed class CpuStepWeights : IDisposable
             return t;
         }
         Tensor Get(string name) => Own(weights[name].detach());
-        Tensor Copy(Tensor t) => Own(t.detach().clone());
-        Linear Transposed(Tensor weight, Tensor bias) => new(Own(weight.detach().t().contiguous()), Copy(bias));
+        Linear Matrix(Tensor weight, Tensor bias) =>
+            copied ? new Linear(Own(weight.detach().t().contiguous()), Own(bias.detach().clone()), Transposed: true) : new Linear(weight, bias);
         Block Read(string prefix, bool cross, int width)
         {
             var inProjWeight = Get($"{prefix}.attn.in_proj_weight");
             var inProjBias = Get($"{prefix}.attn.in_proj_bias");
             // A cross-attention step projects only its queries: keys and values of the image come from the cache.
             var attention = cross
-                ? Transposed(inProjWeight.narrow(0, 0, width), inProjBias.narrow(0, 0, width))
-                : Transposed(inProjWeight, inProjBias);
+                ? Matrix(Own(inProjWeight.narrow(0, 0, width)), Own(inProjBias.narrow(0, 0, width)))
+                : Matrix(inProjWeight, inProjBias);
             return new Block(
-                Copy(Get($"{prefix}.ln_1.weight")), Copy(Get($"{prefix}.ln_1.bias")), attention,
-                Transposed(Get($"{prefix}.attn.out_proj.weight"), Get($"{prefix}.attn.out_proj.bias")),
-                Copy(Get($"{prefix}.ln_2.weight")), Copy(Get($"{prefix}.ln_2.bias")),
-                Transposed(Get($"{prefix}.mlp.c_fc.weight"), Get($"{prefix}.mlp.c_fc.bias")),
-                Transposed(Get($"{prefix}.mlp.c_proj.weight"), Get($"{prefix}.mlp.c_proj.bias")));
+                Get($"{prefix}.ln_1.weight"), Get($"{prefix}.ln_1.bias"), attention,
+                Matrix(Get($"{prefix}.attn.out_proj.weight"), Get($"{prefix}.attn.out_proj.bias")),
+                Get($"{prefix}.ln_2.weight"), Get($"{prefix}.ln_2.bias"),
+                Matrix(Get($"{prefix}.mlp.c_fc.weight"), Get($"{prefix}.mlp.c_fc.bias")),
+                Matrix(Get($"{prefix}.mlp.c_proj.weight"), Get($"{prefix}.mlp.c_proj.bias")));
         }
 
         using var _ = no_grad();
@@ -69,11 +77,10 @@ internal sealed class CpuStepWeights : IDisposable
         _cross = Enumerable.Range(0, config.Multimodal.Layers).Select(i => Read($"text_decoder.cross_attn.{i}", true, config.Multimodal.Width)).ToArray();
         _textHeads = config.Text.Heads;
         _decoderHeads = config.Multimodal.Heads;
-        // Already in the layout a step wants, or read a row at a time: shared with the model, not copied.
         _tokenEmbedding = Get("text.token_embedding.weight");
         _positionalEmbedding = Get("text.positional_embedding");
-        _lnFinalWeight = Copy(Get("text_decoder.ln_final.weight"));
-        _lnFinalBias = Copy(Get("text_decoder.ln_final.bias"));
+        _lnFinalWeight = Get("text_decoder.ln_final.weight");
+        _lnFinalBias = Get("text_decoder.ln_final.bias");
         _vocabularyProjection = Get("text_decoder.text_projection");
     }
 
@@ -113,7 +120,7 @@ internal sealed class CpuStepWeights : IDisposable
             () => block.Attention.Apply(LayerNorm(x, block.Ln1Weight, block.Ln1Bias)).chunk(3, dim: -1));
         var (q, k, v) = (SplitHeads(qkv[0], heads), SplitHeads(qkv[1], heads), SplitHeads(qkv[2], heads));
         (k, v) = DecodeProfile.Time(profile, $"{part}: cache write", () => cache.Append(layer, k, v));
-        var attended = DecodeProfile.Time(profile, $"{part}: self-attention", () => F.scaled_dot_product_attention(q, k, v, mask));
+        var attended = DecodeProfile.Time(profile, $"{part}: self-attention", () => F.scaled_dot_product_attention(q, k, v, AttentionMasks.Matching(mask, q)));
         x = x + DecodeProfile.Time(profile, $"{part}: out projection", () => block.Out.Apply(MergeHeads(attended, width)));
         return x + Mlp(block, x, part, profile);
     }

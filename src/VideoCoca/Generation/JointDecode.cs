@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoCoca.Inference;
 using VideoCoca.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -120,7 +121,7 @@ internal sealed class JointDecode
             var states = _model.Text.EncodeTokensCached(feed, start, _cache);
             logits = _model.TextDecoder.ForwardCached(states, start, _cache, _textLayers);
         }
-        return logits.select(1, logits.shape[1] - 1);
+        return logits.select(1, logits.shape[1] - 1).AsFloat32();
     }
 
     private long[][] Greedy()

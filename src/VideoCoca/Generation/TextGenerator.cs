@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoCoca.Inference;
 using VideoCoca.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -20,6 +21,7 @@ public sealed class TextGenerator
     private readonly long _endId;
     private readonly long _padId;
     private readonly Lazy<CpuStepWeights?> _cpuStepWeights;
+    private readonly Lazy<CpuStepWeights?> _copiedStepWeights;
 
     public TextGenerator(VideoCocaModel model, int startId, int endId, int padId)
     {
@@ -29,15 +31,22 @@ public sealed class TextGenerator
         _endId = endId;
         _padId = padId;
         _cpuStepWeights = new(() => CpuStepLayout && model.LogitScale.device_type == DeviceType.CPU ? new CpuStepWeights(model) : null);
+        _copiedStepWeights = new(() => CpuStepLayout && model.LogitScale.device_type == DeviceType.CPU ? new CpuStepWeights(model, copied: true) : null);
     }
 
     /// <summary>
-    /// On the CPU, cached steps read the decoders' matrices from copies laid out [in, out], made at the first cached
-    /// generation and kept (about the size of the text tower and decoder): single-position steps run about twice as
-    /// fast. The copies are a snapshot, so make a new generator once the weights change. Off: the steps run the
-    /// model's own blocks through <see cref="DecoderCache"/>. Either way the tokens are the same.
+    /// On the CPU, cached steps run the decoders as one flat step (<see cref="CpuStepWeights"/>) over the model's own
+    /// weights. Off: the steps run the model's own blocks through <see cref="DecoderCache"/>. Either way the tokens are
+    /// the same.
     /// </summary>
     public bool CpuStepLayout { get; init; } = true;
+
+    /// <summary>
+    /// Cached CPU steps read [in, out] copies of the decoders' matrices with 3-D rows, the layout before issue 13
+    /// (a snapshot of the weights, about the size of the text tower and decoder): kept for measuring the path before
+    /// (<c>vcp model bench --path old</c>). The tokens are the same.
+    /// </summary>
+    public bool CopiedStepWeights { get; set; }
 
     /// <param name="imageTokens">[B, Q, width] captioning tokens of B clips.</param>
     /// <param name="prompt">Ids after the start token that every row begins with (empty for a caption).</param>
@@ -267,7 +276,8 @@ public sealed class TextGenerator
         return results;
     }
 
-    private CpuStepWeights? StepWeights(GenerationOptions options) => options.UseCache ? _cpuStepWeights.Value : null;
+    private CpuStepWeights? StepWeights(GenerationOptions options) =>
+        !options.UseCache ? null : CopiedStepWeights ? _copiedStepWeights.Value : _cpuStepWeights.Value;
 
     /// <summary>Repetition penalty, then the minimum length: what every strategy applies to the raw logits.</summary>
     private Tensor Process(Tensor logits, Tensor tokens, int generated, GenerationOptions options)
@@ -331,7 +341,7 @@ public sealed class TextGenerator
             public override Tensor NextLogits(Tensor tokens)
             {
                 var logits = _model.CaptionLogits(_imageTokens, tokens);
-                return logits.select(1, logits.shape[1] - 1);
+                return logits.select(1, logits.shape[1] - 1).AsFloat32();
             }
 
             // The rows of one clip share its image tokens: nothing to move.
@@ -381,7 +391,7 @@ public sealed class TextGenerator
                     logits = _model.TextDecoder.ForwardCached(states, _fed, _cache, _textLayers);
                 }
                 _fed = length;
-                return logits.select(1, logits.shape[1] - 1);
+                return logits.select(1, logits.shape[1] - 1).AsFloat32();
             }
 
             // The rows of one clip share its image context, so only the self-attention keys and values move.

@@ -13,6 +13,13 @@ public sealed class CaptionGenerator(VideoCocaModel model, int startId, int endI
 {
     private readonly TextGenerator _generator = new(model, startId, endId, padId);
 
+    /// <summary><see cref="TextGenerator.CopiedStepWeights"/>: the decoders' step layout before issue 13, for measuring.</summary>
+    public bool CopiedStepWeights
+    {
+        get => _generator.CopiedStepWeights;
+        set => _generator.CopiedStepWeights = value;
+    }
+
     /// <param name="imageTokens">[B, Q, width] captioning tokens.</param>
     /// <param name="prompt">Ids after the start token that every row begins with (empty for a caption).</param>
     /// <returns>Per row the generated ids after the prompt, without the end token.</returns>

@@ -39,6 +39,8 @@ public sealed class VideoCocaPredictor
         _answerOptions = answerOptions;
         _model = loaded.Model;
         _model.eval();
+        // The format the model was loaded in (ModelCheckpoint.Load's precision); frames are converted to it.
+        Precision = _model.WeightType == ScalarType.BFloat16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32;
         _tokenizer = loaded.Tokenizer;
         _labels = loaded.Labels;
         _generator = new CaptionGenerator(_model, _tokenizer.StartId, _tokenizer.EndId, _tokenizer.PadId);
@@ -69,13 +71,20 @@ public sealed class VideoCocaPredictor
 
     public VideoCocaModel Model => _model;
 
+    public InferencePrecision Precision { get; }
+
     /// <summary>
     /// How a batch's texts are generated: on (the default), the caption and every answer of every clip as rows of one
-    /// decode (<see cref="TextGenerator.GenerateTogether"/>); off, one generation per text over the batch's clips
-    /// (<see cref="TextGenerator.GenerateEach"/>), as before, kept for measuring the two side by side. The texts are
-    /// the same either way.
+    /// decode (<see cref="TextGenerator.GenerateTogether"/>); off, the path before issue 13, kept for measuring the two
+    /// side by side: one generation per text over the batch's clips (<see cref="TextGenerator.GenerateEach"/>), its
+    /// steps reading [in, out] copies of the decoders' matrices (<see cref="TextGenerator.CopiedStepWeights"/>). The
+    /// texts are the same either way.
     /// </summary>
-    public bool OneDecodeForAllTexts { get; set; } = true;
+    public bool OneDecodeForAllTexts
+    {
+        get => !_generator.CopiedStepWeights;
+        set => _generator.CopiedStepWeights = !value;
+    }
     public LabelSet Labels => _labels;
 
     /// <summary>L2-normalised text embeddings [N, E].</summary>
@@ -87,7 +96,7 @@ public sealed class VideoCocaPredictor
         var ids = new long[rows.Count, context];
         for (var r = 0; r < rows.Count; r++)
         for (var c = 0; c < context; c++) ids[r, c] = rows[r][c];
-        return F.normalize(_model.EncodeText(tensor(ids)).Pooled, dim: -1);
+        return F.normalize(_model.EncodeText(tensor(ids)).Pooled.AsFloat32(), dim: -1);
     }
 
     /// <summary>
@@ -133,15 +142,23 @@ public sealed class VideoCocaPredictor
         return Enumerable.Range(0, (int)matrix.shape[0]).Select(r => values.AsSpan(r * width, width).ToArray()).ToList();
     }
 
+    /// <summary>L2-normalised video embeddings [B, E] in float32, the vectors <see cref="Predict"/> returns.</summary>
+    /// <param name="frames">[B, T, 3, H, W] normalised.</param>
+    public Tensor EmbedVideos(Tensor frames)
+    {
+        using var _ = no_grad();
+        return F.normalize(_model.EncodeVideo(InModelFormat(frames)).Pooled.AsFloat32(), dim: -1);
+    }
+
     /// <param name="frames">[B, T, 3, H, W] normalised.</param>
     public IReadOnlyList<ClipPrediction> Predict(Tensor frames, IReadOnlyList<string>? questions = null, int topLabels = 3)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         questions ??= _labels.Questions;
-        var visual = _model.EncodeVideo(frames);
-        var embeddings = F.normalize(visual.Pooled, dim: -1);
-        var probabilities = F.softmax(_model.ContrastiveScale() * embeddings.matmul(_promptEmbeddings.t()), 1).matmul(_promptToLabel);
+        var visual = _model.EncodeVideo(InModelFormat(frames));
+        var embeddings = F.normalize(visual.Pooled.AsFloat32(), dim: -1);
+        var probabilities = F.softmax(_model.ContrastiveScale().AsFloat32() * embeddings.matmul(_promptEmbeddings.t()), 1).matmul(_promptToLabel);
         var maxTokens = _model.Config.Text.ContextLength;
         // The caption and the answers share one projection of the image for the decoder's cross-attention.
         var greedy = GenerationOptions.Greedy(maxTokens, useCache: true);
@@ -173,7 +190,7 @@ public sealed class VideoCocaPredictor
         get
         {
             using var _ = no_grad();
-            using var scale = _model.ContrastiveScale();
+            using var scale = _model.ContrastiveScale().AsFloat32();
             return scale.cpu().item<float>();
         }
     }
@@ -188,7 +205,7 @@ public sealed class VideoCocaPredictor
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var visual = _model.EncodeVideo(frames);
+        var visual = _model.EncodeVideo(InModelFormat(frames));
         var greedy = GenerationOptions.Greedy(_model.Config.Text.ContextLength, useCache: true);
         var answers = Generate(visual.Tokens, [new TextRequest(_tokenizer.EncodeWords(question), greedy)])[0];
         return answers.Select(Decode).ToList();
@@ -209,13 +226,17 @@ public sealed class VideoCocaPredictor
         // [start, words..., end, pad...]: the decoder reads start..last word and must predict words..end.
         var used = Array.IndexOf(ids, (long)_tokenizer.EndId, 1) + 1;
         var batch = frames.shape[0];
-        var visual = _model.EncodeVideo(frames);
+        var visual = _model.EncodeVideo(InModelFormat(frames));
         var input = tensor(ids[..(used - 1)]).unsqueeze(0).expand(batch, -1);
         var targets = tensor(ids[1..used]).unsqueeze(0).expand(batch, -1);
-        var logProbabilities = F.log_softmax(_model.CaptionLogits(visual.Tokens, input), dim: -1);
+        var logProbabilities = F.log_softmax(_model.CaptionLogits(visual.Tokens, input).AsFloat32(), dim: -1);
         var perToken = logProbabilities.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
         return perToken.mean([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
     }
+
+    // Frames arrive as float32 from every loader; the model reads them in its own format.
+    private Tensor InModelFormat(Tensor frames) =>
+        frames.dtype == Precision.ScalarType() ? frames : frames.to_type(Precision.ScalarType());
 
     private IReadOnlyList<IReadOnlyList<long[]>> Generate(Tensor imageTokens, IReadOnlyList<TextRequest> requests) =>
         OneDecodeForAllTexts ? _generator.GenerateTogether(imageTokens, requests) : _generator.GenerateEach(imageTokens, requests);

@@ -28,4 +28,11 @@ public static class AttentionMasks
         mask.select(1, length).copy_(clsRow);
         return mask.unsqueeze(1);
     }
+
+    /// <summary>
+    /// An additive mask in the queries' number format: scaled-dot-product attention takes a float mask only of the
+    /// queries' type, and masks are built in float32 whatever the model runs in.
+    /// </summary>
+    public static Tensor? Matching(Tensor? mask, Tensor queries) =>
+        mask is null || mask.dtype == ScalarType.Bool || mask.dtype == queries.dtype ? mask : mask.to_type(queries.dtype);
 }

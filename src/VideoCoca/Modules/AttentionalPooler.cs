@@ -23,8 +23,8 @@ public sealed class AttentionalPooler : nn.Module<Tensor, Tensor>
     {
         _query = NewWeights.Parameter(initialisation, () => randn(queries, width), queries, width);
         _attn = new MultiHeadAttention(width, heads, contextWidth, initialisation);
-        _lnQ = nn.LayerNorm(width, ResidualAttentionBlock.LayerNormEps);
-        _lnK = nn.LayerNorm(contextWidth, ResidualAttentionBlock.LayerNormEps);
+        _lnQ = NewWeights.LayerNorm(width, ResidualAttentionBlock.LayerNormEps);
+        _lnK = NewWeights.LayerNorm(contextWidth, ResidualAttentionBlock.LayerNormEps);
         register_parameter("query", _query);
         register_module("attn", _attn);
         register_module("ln_q", _lnQ);

@@ -32,14 +32,14 @@ public sealed class MultiHeadAttention : nn.Module
         var kdim = keyWidth ?? width;
         if (kdim == width)
         {
-            _inProjWeight = new Parameter(empty(3 * width, width));
+            _inProjWeight = new Parameter(empty([3 * width, width], dtype: NewWeights.Type));
             register_parameter("in_proj_weight", _inProjWeight);
         }
         else
         {
-            _qProjWeight = new Parameter(empty(width, width));
-            _kProjWeight = new Parameter(empty(width, kdim));
-            _vProjWeight = new Parameter(empty(width, kdim));
+            _qProjWeight = new Parameter(empty([width, width], dtype: NewWeights.Type));
+            _kProjWeight = new Parameter(empty([width, kdim], dtype: NewWeights.Type));
+            _vProjWeight = new Parameter(empty([width, kdim], dtype: NewWeights.Type));
             register_parameter("q_proj_weight", _qProjWeight);
             register_parameter("k_proj_weight", _kProjWeight);
             register_parameter("v_proj_weight", _vProjWeight);
@@ -94,7 +94,7 @@ public sealed class MultiHeadAttention : nn.Module
 
     /// <summary>Attention over already projected heads, then the output projection; mask is additive, broadcast to [B, heads, Lq, Lk].</summary>
     public Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask) =>
-        Output(F.scaled_dot_product_attention(q, k, v, mask));
+        Output(F.scaled_dot_product_attention(q, k, v, AttentionMasks.Matching(mask, q)));
 
     /// <summary>Heads attended elsewhere ([B, heads, L, headDim]) merged and through the output projection.</summary>
     public Tensor Output(Tensor attended)

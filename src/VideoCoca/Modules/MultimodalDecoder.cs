@@ -37,7 +37,7 @@ public sealed class MultimodalDecoder : nn.Module
             _resblocks.Add(self);
             _crossAttn.Add(cross);
         }
-        _lnFinal = nn.LayerNorm(config.Width, ResidualAttentionBlock.LayerNormEps);
+        _lnFinal = NewWeights.LayerNorm(config.Width, ResidualAttentionBlock.LayerNormEps);
         _textProjection = NewWeights.Parameter(initialisation, () => randn(config.Width, vocabularySize) * Math.Pow(config.Width, -0.5), config.Width, vocabularySize);
         register_module("resblocks", _resblocks);
         register_module("cross_attn", _crossAttn);

@@ -55,14 +55,14 @@ public sealed class ResidualAttentionBlock : nn.Module
         int width, int heads, double mlpRatio, bool isCrossAttention = false, WeightInitialisation initialisation = WeightInitialisation.Random)
         : base(nameof(ResidualAttentionBlock))
     {
-        _ln1 = nn.LayerNorm(width, LayerNormEps);
+        _ln1 = NewWeights.LayerNorm(width, LayerNormEps);
         _attn = new MultiHeadAttention(width, heads, initialisation: initialisation);
-        _ln2 = nn.LayerNorm(width, LayerNormEps);
+        _ln2 = NewWeights.LayerNorm(width, LayerNormEps);
         _mlp = new Mlp(width, (int)(width * mlpRatio), initialisation);
         register_module("ln_1", _ln1);
         if (isCrossAttention)
         {
-            _ln1Kv = nn.LayerNorm(width, LayerNormEps);
+            _ln1Kv = NewWeights.LayerNorm(width, LayerNormEps);
             register_module("ln_1_kv", _ln1Kv);
         }
         register_module("attn", _attn);

@@ -32,7 +32,7 @@ public sealed class TextTower : nn.Module
         _positionalEmbedding = NewWeights.Parameter(initialisation, () => randn(config.ContextLength + 1, config.Width) * 0.01, config.ContextLength + 1, config.Width);
         _clsEmbedding = NewWeights.Parameter(initialisation, () => randn(config.Width) * 0.01, config.Width);
         _transformer = new TransformerStack(config.Width, config.Layers, config.Heads, config.MlpRatio, initialisation);
-        _lnFinal = nn.LayerNorm(config.Width, ResidualAttentionBlock.LayerNormEps);
+        _lnFinal = NewWeights.LayerNorm(config.Width, ResidualAttentionBlock.LayerNormEps);
         _textProjection = NewWeights.Parameter(initialisation, () => randn(config.Width, embedDim) * Math.Pow(config.Width, -0.5), config.Width, embedDim);
         if (initialisation == WeightInitialisation.Random)
         {

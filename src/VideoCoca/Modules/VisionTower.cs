@@ -40,10 +40,10 @@ public sealed class VisionTower : nn.Module
         _classEmbedding = NewWeights.Parameter(initialisation, () => randn(v.Width) * scale, v.Width);
         _positionalEmbedding = NewWeights.Parameter(initialisation,
             () => v.SinCosPositionInit ? SinCosPositions(v) : randn(v.TokensPerFrame, v.Width) * scale, v.TokensPerFrame, v.Width);
-        _lnPre = nn.LayerNorm(v.Width, ResidualAttentionBlock.LayerNormEps);
+        _lnPre = NewWeights.LayerNorm(v.Width, ResidualAttentionBlock.LayerNormEps);
         _transformer = new TransformerStack(v.Width, v.Layers, v.Heads, v.MlpRatio, initialisation);
         _attnPool = new AttentionalPooler(config.EmbedDim, v.Width, v.PoolerHeads, v.PoolerQueries, initialisation);
-        _lnPost = nn.LayerNorm(config.EmbedDim, ResidualAttentionBlock.LayerNormEps);
+        _lnPost = NewWeights.LayerNorm(config.EmbedDim, ResidualAttentionBlock.LayerNormEps);
         _proj = NewWeights.Parameter(initialisation, () => randn(config.EmbedDim, config.EmbedDim) * Math.Pow(config.EmbedDim, -0.5), config.EmbedDim, config.EmbedDim);
 
         register_parameter("class_embedding", _classEmbedding);
@@ -62,7 +62,7 @@ public sealed class VisionTower : nn.Module
         if (config.Video.TemporalEmbedding)
         {
             // Zero at start: a model adapted from image weights sees exactly what it saw before, until training moves it.
-            _temporalEmbedding = new Parameter(zeros(config.Video.Frames, v.Width));
+            _temporalEmbedding = NewWeights.Parameter(zeros(config.Video.Frames, v.Width));
             register_parameter("temporal_embedding", _temporalEmbedding);
         }
         if (config.Video.TemporalGain)
@@ -71,7 +71,7 @@ public sealed class VisionTower : nn.Module
             // frames' embeddings, whatever the tokens hold, so it cannot tie "where" to "when"; a gain multiplies each
             // frame's tokens, and the pooled output gains a sum over frames of (gain at t) x (token at t): a weighted
             // contrast of the square's positions over time, linear in what is learned.
-            _temporalGain = new Parameter(zeros(config.Video.Frames, v.Width));
+            _temporalGain = NewWeights.Parameter(zeros(config.Video.Frames, v.Width));
             register_parameter("temporal_gain", _temporalGain);
         }
         if (config.Video.TemporalTrend)
@@ -79,7 +79,7 @@ public sealed class VisionTower : nn.Module
             // Zero at start, so the adapted model answers as the image model did. The trend itself needs nothing learnt:
             // if a frame's pooled token carries where the square is, the trend over frames carries where it goes, and
             // the gradient on this projection is first-order in that from the first step.
-            _temporalTrendProjection = nn.Linear(config.EmbedDim, config.EmbedDim, hasBias: false);
+            _temporalTrendProjection = nn.Linear(config.EmbedDim, config.EmbedDim, hasBias: false, dtype: NewWeights.Type);
             using (no_grad()) _temporalTrendProjection.weight!.zero_();
             register_module("temporal_trend_proj", _temporalTrendProjection);
         }

@@ -13,51 +13,15 @@ namespace VideoCoca.Tests.Inference;
 /// </summary>
 public sealed class QueryPredictionTests
 {
-    private static readonly Lazy<LoadedModel> Shipped = new(() => ModelCheckpoint.Load(Path.Combine(TestPaths.RepositoryRoot, "models", "world-tiny")));
-
-    /// <summary>Six scenes that differ pairwise in colour, size or motion, so every caption belongs to exactly one clip.</summary>
-    private static IReadOnlyList<WorldScene> Scenes()
-    {
-        var rng = new Random(20261130);
-        var geometry = ClipGeometry.Reference;
-        var wanted = new (string Size, string Color, string Motion)[]
-        {
-            ("large", "red", "left"), ("small", "red", "left"), ("large", "blue", "right"),
-            ("large", "green", "up"), ("small", "yellow", "down"), ("large", "white", "still"),
-        };
-        return wanted.Select(w =>
-        {
-            WorldScene scene;
-            do scene = WorldRenderer.RandomScene(rng, geometry, w.Motion);
-            while (scene.Size != w.Size || scene.Color != w.Color);
-            return scene;
-        }).ToList();
-    }
-
-    private static Tensor Frames(LoadedModel loaded, IReadOnlyList<WorldScene> scenes)
-    {
-        var config = loaded.Model.Config;
-        var (frames, height, width) = (config.Video.Frames, config.Vision.ImageHeight, config.Vision.ImageWidth);
-        var geometry = ClipGeometry.Reference;
-        var frameFloats = 3 * height * width;
-        var pixels = new float[scenes.Count * frames * frameFloats];
-        var indices = ClipGeometry.SampleIndices(geometry.FrameCount, frames);
-        for (var s = 0; s < scenes.Count; s++)
-        for (var f = 0; f < frames; f++)
-        {
-            WorldRenderer.RenderScaled(scenes[s], geometry, (double)indices[f] / geometry.FramesPerSecond, width, height,
-                pixels.AsSpan((s * frames + f) * frameFloats, frameFloats));
-        }
-        return new FrameNormalizer(config.Preprocess).Normalize(pixels, scenes.Count, frames, height, width);
-    }
+    private static Lazy<LoadedModel> Shipped => ShippedScenes.Model;
 
     [Fact]
     public void Each_clip_scores_its_own_caption_above_every_other_caption()
     {
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
-        var scenes = Scenes();
-        using var frames = Frames(loaded, scenes);
+        var scenes = ShippedScenes.Scenes();
+        using var frames = ShippedScenes.Frames(loaded, scenes);
         // scores[caption][clip]
         var scores = scenes.Select(s => predictor.ScoreCaption(frames, s.Caption)).ToList();
         for (var clip = 0; clip < scenes.Count; clip++)
@@ -78,8 +42,8 @@ public sealed class QueryPredictionTests
     {
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
-        var scenes = Scenes();
-        using var frames = Frames(loaded, scenes);
+        var scenes = ShippedScenes.Scenes();
+        using var frames = ShippedScenes.Frames(loaded, scenes);
         var scores = predictor.ScoreCaption(frames, "a large red square");
         var red = scores.Where((_, i) => scenes[i].Size == "large" && scenes[i].Color == "red").Min();
         var others = scores.Where((_, i) => !(scenes[i].Size == "large" && scenes[i].Color == "red")).Max();
@@ -95,8 +59,8 @@ public sealed class QueryPredictionTests
     {
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
-        var scenes = Scenes();
-        using var frames = Frames(loaded, scenes);
+        var scenes = ShippedScenes.Scenes();
+        using var frames = ShippedScenes.Frames(loaded, scenes);
 
         var together = predictor.Predict(frames);
         predictor.OneDecodeForAllTexts = false;
@@ -112,8 +76,8 @@ public sealed class QueryPredictionTests
     {
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
-        var scenes = Scenes();
-        using var frames = Frames(loaded, scenes);
+        var scenes = ShippedScenes.Scenes();
+        using var frames = ShippedScenes.Frames(loaded, scenes);
         var colours = predictor.Answer(frames, WorldVocabulary.ColorQuestion);
         Assert.Equal(scenes.Select(s => s.Color), colours);
         var atUpload = predictor.Predict(frames, [WorldVocabulary.MotionQuestion]);
@@ -130,8 +94,8 @@ public sealed class QueryPredictionTests
     {
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
-        var scenes = Scenes();
-        using var frames = Frames(loaded, scenes);
+        var scenes = ShippedScenes.Scenes();
+        using var frames = ShippedScenes.Frames(loaded, scenes);
         var labels = scenes.Select(s => s.Caption).ToList();
         using var embedded = predictor.EmbedTexts(labels);
         var clips = predictor.Predict(frames).Select(p => p.Embedding).ToArray();
@@ -159,8 +123,8 @@ public sealed class QueryPredictionTests
     {
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
-        var scenes = Scenes();
-        using var frames = Frames(loaded, scenes);
+        var scenes = ShippedScenes.Scenes();
+        using var frames = ShippedScenes.Frames(loaded, scenes);
         var actions = loaded.Labels.Actions.Select(a => a.Label).ToList();
         var stored = predictor.Predict(frames, topLabels: actions.Count);
         // Bare action names, in another order and case than the label set's: matched to its actions, scored by their prompts.
@@ -191,7 +155,7 @@ public sealed class QueryPredictionTests
     {
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
-        var scenes = Scenes();
+        var scenes = ShippedScenes.Scenes();
         var captions = scenes.Select(s => s.Caption).ToList();
         var embedded = predictor.EmbedLabels([" " + captions[0] + " ", .. captions.Skip(1)]);
         using var direct = predictor.EmbedTexts(captions);
@@ -204,7 +168,7 @@ public sealed class QueryPredictionTests
             Assert.Equal(rows.AsSpan(i * width, width).ToArray(), vector, (x, y) => Math.Abs(x - y) < 1e-5f);
         }
         // Scored like the labels stored at upload (one prompt each, so a plain softmax): each clip's own caption first.
-        using var frames = Frames(loaded, scenes);
+        using var frames = ShippedScenes.Frames(loaded, scenes);
         var clips = predictor.Predict(frames);
         for (var clip = 0; clip < scenes.Count; clip++)
         {

@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization;
+using static TorchSharp.torch;
+
+namespace VideoCoca.Inference;
+
+/// <summary>The number format a predictor runs its model in.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<InferencePrecision>))]
+public enum InferencePrecision
+{
+    /// <summary>The weights as trained: what every evaluation and test of the shipped models measures.</summary>
+    [JsonStringEnumMemberName("float32")] Float32,
+
+    /// <summary>
+    /// Weights and activations in bfloat16, embeddings, probabilities and logits read back as float32. On CPUs with
+    /// AMX (Intel Xeon from Sapphire Rapids on) libtorch's matrix products run several times faster than in float32;
+    /// elsewhere they may run slower. Texts can differ from float32's where two tokens were nearly tied.
+    /// </summary>
+    [JsonStringEnumMemberName("bfloat16")] BFloat16,
+}
+
+public static class InferencePrecisions
+{
+    public static ScalarType ScalarType(this InferencePrecision precision) => precision switch
+    {
+        InferencePrecision.Float32 => TorchSharp.torch.ScalarType.Float32,
+        InferencePrecision.BFloat16 => TorchSharp.torch.ScalarType.BFloat16,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "unknown precision"),
+    };
+
+    /// <summary>Parses "float32" / "fp32" or "bfloat16" / "bf16", any case; null for anything else.</summary>
+    public static InferencePrecision? Parse(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "float32" or "fp32" => InferencePrecision.Float32,
+        "bfloat16" or "bf16" => InferencePrecision.BFloat16,
+        _ => null,
+    };
+
+    public static string Name(this InferencePrecision precision) =>
+        precision == InferencePrecision.BFloat16 ? "bfloat16" : "float32";
+
+    /// <summary>
+    /// Whether this CPU multiplies bfloat16 matrices in hardware (AMX tiles, or AVX-512 BF16): without it libtorch
+    /// emulates them, and bfloat16 is slower than float32.
+    /// </summary>
+    public static bool CpuHasBFloat16Matmul()
+    {
+        try
+        {
+            if (!File.Exists("/proc/cpuinfo")) return false;
+            var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
+            if (flags is null) return false;
+            var set = flags.Split([' ', '\t', ':'], StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+            return set.Contains("amx_bf16") || set.Contains("avx512_bf16");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The tensor as float32: logits and embeddings leave the model in the format the rest of the code reads.</summary>
+    public static Tensor AsFloat32(this Tensor tensor) =>
+        tensor.dtype == TorchSharp.torch.ScalarType.Float32 ? tensor : tensor.to_type(TorchSharp.torch.ScalarType.Float32);
+}
