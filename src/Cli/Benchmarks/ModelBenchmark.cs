@@ -53,7 +53,7 @@ public sealed record EncodeMeasurement(int Batch, string Precision, double Media
 
 public sealed record ModelBenchResult(
     string Model, bool RandomWeights, long Parameters, int Frames, int ImageWidth, int ImageHeight, int Threads, int Tokens,
-    IReadOnlyList<string> Questions, IReadOnlyList<int> PromptLengths, double MatmulPeakGflops, IReadOnlyList<LoadMeasurement> Loads,
+    IReadOnlyList<string> Questions, IReadOnlyList<int> PromptLengths, double MatmulPeakGflops, double? MatmulPeakBFloat16Gflops, IReadOnlyList<LoadMeasurement> Loads,
     double PredictorStartSeconds, IReadOnlyList<EncodeMeasurement> Encodes, IReadOnlyList<PredictMeasurement> Predicts, bool? SameTexts,
     double? BFloat16SameTextShare, bool CpuHasBFloat16Matmul, double PeakRssMb, string LoadAverageBefore, string LoadAverageAfter, IReadOnlyList<DecodeProfileMeasurement> Profiles)
 {
@@ -112,6 +112,9 @@ public static class ModelBenchmark
 
             progress($"matmul peak ({PeakMatrixSide}^3 float32, {settings.PeakSeconds:0.#} s)");
             var peak = MatmulPeakGflops(settings.PeakSeconds);
+            // A bfloat16 path is measured against bfloat16's own peak: on AMX machines it is several times float32's.
+            double? reducedPeak = reducedPredictor is null ? null : MatmulPeakGflops(settings.PeakSeconds, ScalarType.BFloat16);
+            double PeakOf(VideoCocaPredictor p) => p.Precision == InferencePrecision.BFloat16 ? reducedPeak!.Value : peak;
 
             var questions = loaded.Labels.Questions;
             var promptLengths = questions.Select(q => loaded.Tokenizer.EncodeWords(q).Count + 1).ToList();
@@ -149,7 +152,7 @@ public static class ModelBenchmark
                     }
                     var encodeMedian = Statistics.Median(encodeSeconds);
                     encodes.Add(new EncodeMeasurement(batch, precision, encodeMedian, batch / encodeMedian, encodeFlops / 1e9,
-                        batch * encodeFlops / encodeMedian / 1e9, batch * encodeFlops / encodeMedian / 1e9 / peak));
+                        batch * encodeFlops / encodeMedian / 1e9, batch * encodeFlops / encodeMedian / 1e9 / PeakOf(encoder)));
                 }
 
                 var seconds = settings.Paths.ToDictionary(p => p, _ => new List<double>());
@@ -180,7 +183,7 @@ public static class ModelBenchmark
                     var median = Statistics.Median(seconds[path]);
                     double? speedUp = path != GenerationPath.Old && seconds.TryGetValue(GenerationPath.Old, out var old) ? Statistics.Median(old) / median : null;
                     var gflops = batch * clipFlops / median / 1e9;
-                    predicts.Add(new PredictMeasurement(batch, Name(path), seconds[path], median, batch / median, clipFlops / 1e9, gflops, gflops / peak, speedUp));
+                    predicts.Add(new PredictMeasurement(batch, Name(path), seconds[path], median, batch / median, clipFlops / 1e9, gflops, gflops / PeakOf(For(path)), speedUp));
                 }
                 foreach (var path in settings.Profile ? settings.Paths.Where(p => p != GenerationPath.Old) : [])
                 {
@@ -197,7 +200,7 @@ public static class ModelBenchmark
 
             return new ModelBenchResult(
                 config.Name, settings.ModelFolder is null, model.parameters().Sum(p => p.numel()), config.Video.Frames,
-                config.Vision.ImageWidth, config.Vision.ImageHeight, get_num_threads(), settings.Tokens, questions, promptLengths, peak, loads,
+                config.Vision.ImageWidth, config.Vision.ImageHeight, get_num_threads(), settings.Tokens, questions, promptLengths, peak, reducedPeak, loads,
                 predictorStart, encodes, predicts, sameTexts, textsCompared > 0 ? (double)sameAsFloat32 / textsCompared : null,
                 InferencePrecisions.CpuHasBFloat16Matmul(), ProcessMemory.PeakRssMb(), loadBefore, LoadAverage(), profiles);
         }
@@ -284,12 +287,12 @@ public static class ModelBenchmark
         return randn([batch, config.Video.Frames, 3, config.Vision.ImageHeight, config.Vision.ImageWidth], generator: generator);
     }
 
-    /// <summary>GFLOP/s of one large float32 matrix product, repeated for about <paramref name="seconds"/> after a warm-up.</summary>
-    public static double MatmulPeakGflops(double seconds)
+    /// <summary>GFLOP/s of one large matrix product (float32 unless <paramref name="type"/> says), repeated for about <paramref name="seconds"/> after a warm-up.</summary>
+    public static double MatmulPeakGflops(double seconds, ScalarType type = ScalarType.Float32)
     {
         using var scope = NewDisposeScope();
-        var a = randn(PeakMatrixSide, PeakMatrixSide);
-        var b = randn(PeakMatrixSide, PeakMatrixSide);
+        var a = randn(PeakMatrixSide, PeakMatrixSide).to_type(type);
+        var b = randn(PeakMatrixSide, PeakMatrixSide).to_type(type);
         using (NewDisposeScope()) a.matmul(b);
         var clock = Stopwatch.StartNew();
         var calls = 0;

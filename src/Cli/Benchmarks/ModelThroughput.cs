@@ -43,9 +43,9 @@ public sealed class ModelThroughput
     /// <summary>Loads the model and the videos' clips, and runs the first batch once untimed (first-call allocations, JIT).</summary>
     public static async Task<ModelThroughput> LoadAsync(
         string modelFolder, IReadOnlyList<string> videos, double clipLength, int batchSize, IReadOnlyList<string> questions,
-        CancellationToken cancellationToken)
+        InferencePrecision precision, CancellationToken cancellationToken)
     {
-        var loaded = ModelCheckpoint.Load(modelFolder);
+        var loaded = ModelCheckpoint.Load(modelFolder, precision: precision);
         var loader = new ClipLoader(loaded.Model.Config);
         var clips = new List<VideoClip>();
         foreach (var video in videos)

@@ -47,6 +47,19 @@ public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, s
         }
     }
 
+    /// <summary>
+    /// The hosts' CPU by stage over <paramref name="duration"/> with nothing sent: what Orleans, MassTransit, health
+    /// checks and metrics cost whether clips come or not, to tell the platform's cost a clip from its cost a second.
+    /// Empty when the bench was not given the gateway's address.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Process, string Stage, double Seconds)>> IdleAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        if (gatewayAddress is null) return [];
+        var before = await PlatformStages.TakeAsync(gatewayAddress, repositoryRoot, cancellationToken);
+        await Task.Delay(duration, cancellationToken);
+        return PlatformStages.Difference(before, await PlatformStages.TakeAsync(gatewayAddress, repositoryRoot, cancellationToken));
+    }
+
     /// <summary>One timed run: every video uploaded at once, until the last is finished.</summary>
     /// <param name="keepVideos">Leave the videos in place (a catalogue for what is measured next) instead of deleting them.</param>
     public async Task<PipelineRun> RunAsync(

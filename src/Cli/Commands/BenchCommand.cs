@@ -120,7 +120,8 @@ public static class BenchCommand
         System.Console.WriteLine($"model {r.Model} ({weights}, {r.Parameters:N0} parameters), {r.Frames} frames of {r.ImageWidth}x{r.ImageHeight}, {r.Threads} threads, " +
                                  $"{r.Tokens} tokens a text: the caption and {r.Questions.Count} questions (prompts of {string.Join(", ", r.PromptLengths)} ids with the start token)");
         System.Console.WriteLine($"load average {r.LoadAverageBefore} before, {r.LoadAverageAfter} after");
-        System.Console.WriteLine($"matmul peak ({ModelBenchmark.PeakMatrixSide}^3 float32, same run): {F(r.MatmulPeakGflops, "0.0")} GFLOP/s");
+        System.Console.WriteLine($"matmul peak ({ModelBenchmark.PeakMatrixSide}^3 float32, same run): {F(r.MatmulPeakGflops, "0.0")} GFLOP/s" +
+                                 (r.MatmulPeakBFloat16Gflops is { } reduced ? $"; bfloat16: {F(reduced, "0.0")} GFLOP/s (the bfloat16 rows' % of peak)" : ""));
         System.Console.WriteLine();
         MarkdownTable.Print(["load (a fresh process)", ">s", ">RSS before MB", ">peak RSS MB"], r.Loads.Select(l => (IReadOnlyList<string>)
         [

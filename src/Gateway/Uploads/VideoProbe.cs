@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using FFMpegCore;
+using System.Globalization;
+using System.Text.Json;
 using VideoCoca.GrainInterfaces;
 
 namespace VideoCoca.Gateway.Uploads;
@@ -14,11 +15,11 @@ public sealed record ProbeOutcome(bool Accepted, double? DurationSeconds, int St
 }
 
 /// <summary>
-/// Decides synchronously whether an upload is a video the platform can take: ffprobe for its streams and
-/// duration, then a fast packet scan of the first video stream (<c>ffmpeg -v error -xerror -c copy -f null</c>),
-/// which catches truncated and damaged files that ffprobe alone lets through. A scan that complains is not a refusal
-/// by itself (phone videos often carry a damaged slice that the decoder skips): the stream is then decoded and counted,
-/// and refused only when no frame decodes or more than the configured share of them fail.
+/// Decides synchronously whether an upload is a video the platform can take, in one ffprobe run: its streams and
+/// duration, and every packet of the file read (<c>-count_packets</c>), which catches truncated and damaged files
+/// that the streams alone let through. (This was ffprobe, then an ffmpeg packet scan: two processes an upload.) A
+/// complaint is not a refusal by itself (phone videos often carry a damaged slice that the decoder skips): the stream
+/// is then decoded and counted, and refused only when no frame decodes or more than the configured share of them fail.
 /// </summary>
 public sealed class VideoProbe
 {
@@ -32,38 +33,32 @@ public sealed class VideoProbe
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
-        IMediaAnalysis analysis;
-        try
+        var probed = await ProbeStreamsAsync(path, limit.Token);
+        if (probed.Failure is { } failure)
         {
-            analysis = await FFProbe.AnalyseAsync(path, ffOptions: null, customArguments: null, limit.Token);
+            return ProbeOutcome.Refuse(StatusCodes.Status422UnprocessableEntity, $"the upload is not a video ffmpeg can read ({failure})");
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        var format = probed.FormatName;
+        var primary = probed.Streams.FirstOrDefault(stream => stream.Type == "video");
+        if (primary is null)
         {
-            return ProbeOutcome.Refuse(StatusCodes.Status422UnprocessableEntity, $"the upload is not a video ffmpeg can read ({FirstLine(e.Message)})");
-        }
-        var format = analysis.Format?.FormatName ?? "";
-        if (analysis.VideoStreams.Count == 0)
-        {
-            return ProbeOutcome.Refuse(StatusCodes.Status422UnprocessableEntity, analysis.AudioStreams.Count > 0
+            return ProbeOutcome.Refuse(StatusCodes.Status422UnprocessableEntity, probed.Streams.Any(stream => stream.Type == "audio")
                 ? "the upload has no video stream: it is audio only"
                 : "the upload has no video stream");
         }
-        var codec = analysis.PrimaryVideoStream?.CodecName ?? "";
-        if (NotVideoFormats.Contains(format) || format.EndsWith("_pipe", StringComparison.OrdinalIgnoreCase) || NotVideoCodecs.Contains(codec))
+        if (NotVideoFormats.Contains(format) || format.EndsWith("_pipe", StringComparison.OrdinalIgnoreCase) || NotVideoCodecs.Contains(primary.Codec))
         {
             return ProbeOutcome.Refuse(StatusCodes.Status422UnprocessableEntity, $"the upload is not a video (ffmpeg reads it as '{format}')");
         }
-        var duration = analysis.Duration > TimeSpan.Zero ? analysis.Duration : analysis.PrimaryVideoStream?.Duration ?? TimeSpan.Zero;
-        if (duration.TotalSeconds > maxDurationSeconds)
+        var duration = probed.Seconds > 0 ? probed.Seconds : primary.Seconds;
+        if (duration > maxDurationSeconds)
         {
             return ProbeOutcome.Refuse(StatusCodes.Status413PayloadTooLarge,
-                $"the video is {duration.TotalSeconds:0.##} s long; at most {maxDurationSeconds:0.##} s is accepted");
+                $"the video is {duration:0.##} s long; at most {maxDurationSeconds:0.##} s is accepted");
         }
-        var primary = analysis.PrimaryVideoStream;
-        var accepted = ProbeOutcome.Accept(duration > TimeSpan.Zero ? duration.TotalSeconds : null, primary is null ? null : new ProbedVideo(
-            primary.AverageFrameRate, primary.Duration.TotalSeconds, analysis.Duration.TotalSeconds, primary.Width ?? 0, primary.Height ?? 0));
-        var scan = await ScanPacketsAsync(path, limit.Token);
-        if (scan is null)
+        var accepted = ProbeOutcome.Accept(duration > 0 ? duration : null,
+            new ProbedVideo(primary.AverageFrameRate, primary.Seconds, probed.Seconds, primary.Width, primary.Height));
+        if (probed.Complaint is not { } scan)
         {
             return accepted;
         }
@@ -78,9 +73,8 @@ public sealed class VideoProbe
             return accepted;
         }
         // As the silo's probe counts them: the stream's duration at its average rate.
-        var stream = analysis.PrimaryVideoStream;
-        var rate = stream is not null && stream.AverageFrameRate > 0 && double.IsFinite(stream.AverageFrameRate) ? stream.AverageFrameRate : 25;
-        var seconds = stream is not null && stream.Duration > TimeSpan.Zero ? stream.Duration.TotalSeconds : duration.TotalSeconds;
+        var rate = primary.AverageFrameRate > 0 && double.IsFinite(primary.AverageFrameRate) ? primary.AverageFrameRate : 25;
+        var seconds = primary.Seconds > 0 ? primary.Seconds : duration;
         // The frames the container promises (a truncated file's missing frames count as failed), or the packets read.
         var expected = Math.Max(count.Packets, double.IsFinite(seconds) ? (int)Math.Round(seconds * rate) : 0);
         var complaint = count.FirstComplaint ?? scan;
@@ -97,6 +91,60 @@ public sealed class VideoProbe
                 $"{maxUndecodableFrameShare:0.##%} allowed (ffmpeg: {complaint})");
         }
         return accepted;
+    }
+
+    private sealed record ProbedStream(string Type, string Codec, double AverageFrameRate, double Seconds, int Width, int Height);
+
+    /// <param name="Failure">Why ffprobe could not read the file at all; null when it could.</param>
+    /// <param name="Complaint">ffprobe's first complaint while it read every packet; null when they all read cleanly.</param>
+    private sealed record ProbedFile(string FormatName, double Seconds, IReadOnlyList<ProbedStream> Streams, string? Complaint, string? Failure);
+
+    private static async Task<ProbedFile> ProbeStreamsAsync(string path, CancellationToken cancellationToken)
+    {
+        var (exitCode, output, errors) = await RunAsync("ffprobe",
+            ["-v", "error", "-count_packets", "-show_format", "-show_streams", "-of", "json", path], cancellationToken);
+        var complaint = FirstLine(errors);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(output.Length > 0 ? output : "{}");
+        }
+        catch (JsonException)
+        {
+            return new ProbedFile("", 0, [], null, complaint.Length > 0 ? complaint : "ffprobe printed no readable report");
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            // Without a container report ffprobe could not open the file; with one, a failed exit came from reading its packets.
+            if (!root.TryGetProperty("format", out var format))
+            {
+                return new ProbedFile("", 0, [], null, complaint.Length > 0 ? complaint : $"ffprobe exited with {exitCode}");
+            }
+            if (complaint.Length == 0 && exitCode != 0) complaint = $"ffprobe exited with {exitCode}";
+            var streams = root.TryGetProperty("streams", out var list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().Select(stream => new ProbedStream(
+                    Text(stream, "codec_type"), Text(stream, "codec_name"), Rate(Text(stream, "avg_frame_rate")), Number(Text(stream, "duration")),
+                    stream.TryGetProperty("width", out var width) && width.TryGetInt32(out var w) ? w : 0,
+                    stream.TryGetProperty("height", out var height) && height.TryGetInt32(out var h) ? h : 0)).ToList()
+                : [];
+            return new ProbedFile(Text(format, "format_name"), Number(Text(format, "duration")), streams, complaint.Length > 0 ? complaint : null, null);
+        }
+    }
+
+    private static string Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
+
+    private static double Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : 0;
+
+    /// <summary>ffprobe's "num/den" rate; 0 for "0/0" or anything unreadable.</summary>
+    private static double Rate(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length != 2) return Number(text);
+        var (numerator, denominator) = (Number(parts[0]), Number(parts[1]));
+        return denominator > 0 ? numerator / denominator : 0;
     }
 
     private sealed record DecodeCount(int Frames, int Packets, string? FirstComplaint);
@@ -117,19 +165,6 @@ public sealed class VideoProbe
             exitCode == 0 ? values.GetValueOrDefault("nb_read_frames") : 0,
             values.GetValueOrDefault("nb_read_packets"),
             complaint.Length > 0 ? complaint : exitCode != 0 ? $"ffprobe exited with {exitCode}" : null);
-    }
-
-    /// <returns>null when every packet of the first video stream reads cleanly, else ffmpeg's first complaint.</returns>
-    private static async Task<string?> ScanPacketsAsync(string path, CancellationToken cancellationToken)
-    {
-        var (exitCode, _, errors) = await RunAsync("ffmpeg",
-            ["-nostdin", "-v", "error", "-xerror", "-i", path, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], cancellationToken);
-        var complaint = FirstLine(errors);
-        if (exitCode != 0)
-        {
-            return complaint.Length > 0 ? complaint : $"ffmpeg exited with {exitCode}";
-        }
-        return complaint.Length > 0 ? complaint : null;
     }
 
     private static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string program, string[] arguments, CancellationToken cancellationToken)
