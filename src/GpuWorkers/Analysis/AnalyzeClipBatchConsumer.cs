@@ -258,16 +258,21 @@ public sealed class AnalyzeClipBatchConsumer(
         var threadBefore = StageCpu.ThreadCpuTime();
         using var self = Process.GetCurrentProcess();
         var processBefore = self.TotalProcessorTime;
-        using var scope = NewDisposeScope();
-        var config = runtime.Config;
-        var size = clips[0].Length;
-        var batch = new float[clips.Count * size];
-        for (var i = 0; i < clips.Count; i++)
+        IReadOnlyList<ClipPrediction> predictions;
+        using (NewDisposeScope())
         {
-            clips[i].CopyTo(batch, i * size);
+            var config = runtime.Config;
+            var size = clips[0].Length;
+            var batch = new float[clips.Count * size];
+            for (var i = 0; i < clips.Count; i++)
+            {
+                clips[i].CopyTo(batch, i * size);
+            }
+            var frames = runtime.Normalizer.Normalize(batch, clips.Count, config.Video.Frames, config.Vision.ImageHeight, config.Vision.ImageWidth);
+            predictions = runtime.Predictor.Predict(frames, questions, options.Value.TopLabels);
         }
-        var frames = runtime.Normalizer.Normalize(batch, clips.Count, config.Video.Frames, config.Vision.ImageHeight, config.Vision.ImageWidth);
-        var predictions = runtime.Predictor.Predict(frames, questions, options.Value.TopLabels);
+        // The batch's tensors are freed by now: what the allocator keeps of them goes back before the next batch.
+        if (options.Value.AllocatorTrimAfterBatch) NativeAllocator.Trim();
         self.Refresh();
         StageCpu.Add(AnalysisStages.ModelThreads,
             self.TotalProcessorTime - processBefore - (StageCpu.ThreadCpuTime() - threadBefore));

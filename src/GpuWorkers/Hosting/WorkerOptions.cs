@@ -107,7 +107,10 @@ public sealed class WorkerOptions
     /// Blocks from this many bytes up are mapped fresh and given back when freed (<see cref="Model.NativeAllocator"/>); 0 keeps
     /// glibc's default, a threshold that rises to 32 MB after the first large free.
     /// </summary>
-    public int AllocatorMmapThreshold { get; set; } = 128 * 1024;
+    public int AllocatorMmapThreshold { get; set; }
+
+    /// <summary>Give freed memory back to the system after each batch's forward pass (<see cref="Model.NativeAllocator.Trim"/>).</summary>
+    public bool AllocatorTrimAfterBatch { get; set; } = true;
 
     public IEnumerable<string> Validate()
     {

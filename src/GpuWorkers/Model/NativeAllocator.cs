@@ -3,14 +3,14 @@ using System.Runtime.InteropServices;
 namespace VideoCoca.GpuWorkers.Model;
 
 /// <summary>
-/// glibc's malloc settings for a worker, applied before the model allocates. A CPU forward pass allocates and frees
-/// tensors of megabytes to hundreds of megabytes from whichever thread-pool thread runs the batch. With glibc's
-/// defaults each such thread gets an arena of its own, and after the first large free the threshold above which malloc
-/// maps memory fresh (and gives it back on free) rises to 32 MB, so most activations land in those arenas and stay
-/// there, scattered: a coca_ViT-B-32 worker grew by about 1.3 GB a batch of 8 and held 14.6 GB after nine batches, all
-/// of it freed by torch (docs/benchmarks.md, "A B-32 worker's start-up and memory"). Two arenas and a fixed threshold
-/// (which also stops it from moving) give large blocks back at once: the same worker peaked at 5.0 GB and returned to
-/// 2.1 GB between batches, at the same speed.
+/// glibc's malloc settings for a worker, applied before the model allocates, and a trim after each batch. A CPU
+/// forward pass allocates and frees tensors of megabytes to hundreds of megabytes from whichever thread-pool thread runs
+/// the batch. With glibc's defaults each such thread gets an arena of its own and freed activations stay in them: a
+/// coca_ViT-B-32 worker grew by about 1.3 GB a batch of 8 and held 14.6 GB after nine batches, all of it freed by
+/// torch (docs/benchmarks.md, "A B-32 worker's start-up and memory"). Two arenas bound how many heaps hold memory; a
+/// trim after each batch gives their free pages back (5.1 GB at the peak, 2.0 GB between batches). A fixed mmap
+/// threshold (128 KiB) bounds memory as well, but maps every activation fresh, and the page faults of a batch's
+/// hundreds of steps cost the pipeline more than one trim a batch does: it stays available as a setting.
 /// </summary>
 public static class NativeAllocator
 {
@@ -40,6 +40,27 @@ public static class NativeAllocator
         }
     }
 
+    /// <summary>
+    /// Gives the free pages of every arena back to the system (glibc's malloc_trim): called after a batch, when its
+    /// activations are freed, it bounds what the worker holds between batches, and the next batch page-faults its
+    /// memory in once instead of at every fresh mapping. False where this is not glibc.
+    /// </summary>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return malloc_trim(0) == 1;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return false;
+        }
+    }
+
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int mallopt(int parameter, int value);
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
 }
