@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using VideoCoca.Contracts.Api;
@@ -203,7 +202,7 @@ public sealed class CampaignCommandTests : IDisposable
     /// <summary>An HTTP listener on a free loopback port: records each request and answers with <see cref="Respond"/>.</summary>
     private sealed class StubGateway : IDisposable
     {
-        private readonly HttpListener _listener = new();
+        private readonly HttpListener _listener;
         private readonly List<Recorded> _requests = [];
 
         public sealed record Recorded(string Method, string Path, string Body);
@@ -219,13 +218,8 @@ public sealed class CampaignCommandTests : IDisposable
 
         public StubGateway()
         {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Address = $"http://127.0.0.1:{port}";
-            _listener.Prefixes.Add(Address + "/");
-            _listener.Start();
+            (_listener, var address) = LoopbackListener.Start();
+            Address = address;
             _ = ServeAsync();
         }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace VideoCoca.Tests.Cli;
@@ -13,19 +12,14 @@ public sealed class CaptionCommandTests : IDisposable
     private const string Srt = "1\n00:00:00,000 --> 00:00:04,000\na large red square moves left\n\n";
     private const string Vtt = "WEBVTT\n\n1\n00:00:00.000 --> 00:00:04.000\na large red square moves left\n\n";
 
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly List<string> _paths = [];
     private readonly string _address;
     private readonly Guid _video = Guid.NewGuid();
 
     public CaptionCommandTests()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        _address = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
-        probe.Stop();
-        _listener.Prefixes.Add(_address + "/");
-        _listener.Start();
+        (_listener, _address) = LoopbackListener.Start();
         _ = ServeAsync();
     }
 
