@@ -165,8 +165,7 @@ public static class ModelCommands
         var command = new Command("eval", "score a model on a labelled world set") { model, data, json, batch, precision };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
-            var format = InferencePrecisions.Parse(parse.GetValue(precision))
-                         ?? throw new UserInputException($"--precision must be float32 or bfloat16, not '{parse.GetValue(precision)}'");
+            var format = InferencePrecisions.ParseOption(parse.GetValue(precision), "--precision");
             var set = LabelledSet.Load(parse.GetValue(data)!.FullName);
             var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName, precision: format);
             TorchSharp.torch.set_num_threads(Environment.ProcessorCount);

@@ -67,8 +67,7 @@ public static class PipelineBenchCommand
             if (batchSize < 1) throw new UserInputException("--batch-size must be at least 1");
             if (roundCount < 1) throw new UserInputException("--rounds must be at least 1");
             if (limit <= 0) throw new UserInputException("--timeout must be positive");
-            var format = InferencePrecisions.Parse(parse.GetValue(precision))
-                         ?? throw new UserInputException($"--precision must be float32 or bfloat16, not '{parse.GetValue(precision)}'");
+            var format = InferencePrecisions.ParseOption(parse.GetValue(precision), "--precision");
             var idleFor = parse.GetValue(idleSeconds);
             if (idleFor < 0) throw new UserInputException("--idle-seconds must not be negative");
             var modelFolder = parse.GetValue(model)!.FullName;

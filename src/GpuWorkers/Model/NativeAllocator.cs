@@ -29,13 +29,9 @@ public static class NativeAllocator
             if (mmapThresholdBytes > 0) applied &= mallopt(MallocMmapThreshold, mmapThresholdBytes) == 1;
             return applied;
         }
-        catch (EntryPointNotFoundException)
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
             // Not glibc (musl has no mallopt of these): its own defaults stand.
-            return false;
-        }
-        catch (DllNotFoundException)
-        {
             return false;
         }
     }

@@ -30,8 +30,10 @@ public sealed class TextGenerator
         _startId = startId;
         _endId = endId;
         _padId = padId;
-        _cpuStepWeights = new(() => CpuStepLayout && model.LogitScale.device_type == DeviceType.CPU ? new CpuStepWeights(model) : null);
-        _copiedStepWeights = new(() => CpuStepLayout && model.LogitScale.device_type == DeviceType.CPU ? new CpuStepWeights(model, copied: true) : null);
+        Lazy<CpuStepWeights?> StepWeightsOnCpu(bool copied) =>
+            new(() => CpuStepLayout && model.LogitScale.device_type == DeviceType.CPU ? new CpuStepWeights(model, copied) : null);
+        _cpuStepWeights = StepWeightsOnCpu(copied: false);
+        _copiedStepWeights = StepWeightsOnCpu(copied: true);
     }
 
     /// <summary>

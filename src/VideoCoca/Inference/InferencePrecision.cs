@@ -35,6 +35,10 @@ public static class InferencePrecisions
         _ => null,
     };
 
+    /// <summary><see cref="Parse"/> for a command-line option: anything else is the user's error, naming the option.</summary>
+    public static InferencePrecision ParseOption(string? text, string option) =>
+        Parse(text) ?? throw new UserInputException($"{option} must be float32 or bfloat16, not '{text}'");
+
     public static string Name(this InferencePrecision precision) =>
         precision == InferencePrecision.BFloat16 ? "bfloat16" : "float32";
 

@@ -96,7 +96,7 @@ public sealed class VideoCocaPredictor
         var ids = new long[rows.Count, context];
         for (var r = 0; r < rows.Count; r++)
         for (var c = 0; c < context; c++) ids[r, c] = rows[r][c];
-        return F.normalize(_model.EncodeText(tensor(ids)).Pooled.AsFloat32(), dim: -1);
+        return Normalised(_model.EncodeText(tensor(ids)).Pooled);
     }
 
     /// <summary>
@@ -147,7 +147,7 @@ public sealed class VideoCocaPredictor
     public Tensor EmbedVideos(Tensor frames)
     {
         using var _ = no_grad();
-        return F.normalize(_model.EncodeVideo(InModelFormat(frames)).Pooled.AsFloat32(), dim: -1);
+        return Normalised(_model.EncodeVideo(InModelFormat(frames)).Pooled);
     }
 
     /// <param name="frames">[B, T, 3, H, W] normalised.</param>
@@ -157,7 +157,7 @@ public sealed class VideoCocaPredictor
         using var scope = NewDisposeScope();
         questions ??= _labels.Questions;
         var visual = _model.EncodeVideo(InModelFormat(frames));
-        var embeddings = F.normalize(visual.Pooled.AsFloat32(), dim: -1);
+        var embeddings = Normalised(visual.Pooled);
         var probabilities = F.softmax(_model.ContrastiveScale().AsFloat32() * embeddings.matmul(_promptEmbeddings.t()), 1).matmul(_promptToLabel);
         var maxTokens = _model.Config.Text.ContextLength;
         // The caption and the answers share one projection of the image for the decoder's cross-attention.
@@ -236,7 +236,10 @@ public sealed class VideoCocaPredictor
 
     // Frames arrive as float32 from every loader; the model reads them in its own format.
     private Tensor InModelFormat(Tensor frames) =>
-        frames.dtype == Precision.ScalarType() ? frames : frames.to_type(Precision.ScalarType());
+        frames.dtype == _model.WeightType ? frames : frames.to_type(_model.WeightType);
+
+    // Embeddings leave the model as float32 unit vectors, whatever format it runs in.
+    private static Tensor Normalised(Tensor pooled) => F.normalize(pooled.AsFloat32(), dim: -1);
 
     private IReadOnlyList<IReadOnlyList<long[]>> Generate(Tensor imageTokens, IReadOnlyList<TextRequest> requests) =>
         OneDecodeForAllTexts ? _generator.GenerateTogether(imageTokens, requests) : _generator.GenerateEach(imageTokens, requests);
