@@ -8,7 +8,7 @@ namespace VideoCoca.GpuWorkers.Model;
 /// the batch. With glibc's defaults each such thread gets an arena of its own and freed activations stay in them: a
 /// coca_ViT-B-32 worker grew by about 1.3 GB a batch of 8 and held 14.6 GB after nine batches, all of it freed by
 /// torch (docs/benchmarks.md, "A B-32 worker's start-up and memory"). Two arenas bound how many heaps hold memory; a
-/// trim after each batch gives their free pages back (5.1 GB at the peak, 2.0 GB between batches). A fixed mmap
+/// trim after each batch gives their free pages back (5.1 GB at the peak, against 13 GB without it). A fixed mmap
 /// threshold (128 KiB) bounds memory as well, but maps every activation fresh, and the page faults of a batch's
 /// hundreds of steps cost the pipeline more than one trim a batch does: it stays available as a setting.
 /// </summary>
