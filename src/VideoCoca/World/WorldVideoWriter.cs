@@ -2,10 +2,17 @@ using FFMpegCore;
 
 namespace VideoCoca.World;
 
+/// <summary>Draws frame <c>frame</c> of scene <c>scene</c> as packed RGB24.</summary>
+public delegate void RenderFrame(int scene, int frame, Span<byte> rgb);
+
 /// <summary>Encodes rendered world scenes as H.264 yuv420p mp4, one scene after another.</summary>
 public static class WorldVideoWriter
 {
-    public static async Task WriteAsync(string path, IReadOnlyList<WorldScene> scenes, ClipGeometry geometry, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(string path, IReadOnlyList<WorldScene> scenes, ClipGeometry geometry, CancellationToken cancellationToken = default) =>
+        WriteAsync(path, scenes.Count, geometry, (scene, frame, rgb) => WorldRenderer.RenderRgb24(scenes[scene], geometry, frame, rgb), cancellationToken);
+
+    /// <summary>Encodes <paramref name="sceneCount"/> scenes of the geometry's length, each frame drawn by <paramref name="render"/> (scene, frame, RGB24).</summary>
+    public static async Task WriteAsync(string path, int sceneCount, ClipGeometry geometry, RenderFrame render, CancellationToken cancellationToken = default)
     {
         // ffmpeg 5.1 will not read raw frames from a pipe through FFMpegCore on Linux, so the frames go through a file.
         var raw = Path.Combine(Path.GetTempPath(), $"vcp-world-{Guid.NewGuid():N}.rgb");
@@ -15,11 +22,11 @@ public static class WorldVideoWriter
             var frame = new byte[frameBytes];
             await using (var file = new FileStream(raw, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                foreach (var scene in scenes)
+                for (var scene = 0; scene < sceneCount; scene++)
                 {
                     for (var i = 0; i < geometry.FrameCount; i++)
                     {
-                        WorldRenderer.RenderRgb24(scene, geometry, i, frame);
+                        render(scene, i, frame);
                         await file.WriteAsync(frame, cancellationToken);
                     }
                 }
