@@ -109,13 +109,8 @@ public static class Edition2Renderer
         foreach (var o in scene.Objects)
         {
             var fg = WorldVocabulary.ColorRgb[o.Color];
-            var side = geometry.Side(o.Size, 2);
-            var (x, y) = Edition2Geometry.Position(geometry, o, time);
-            var (x0, y0) = (Math.Round(x), Math.Round(y));
-            for (var row = Math.Max(0, (int)y0); row < Math.Min(geometry.Height, (int)y0 + side); row++)
-            for (var col = Math.Max(0, (int)x0); col < Math.Min(geometry.Width, (int)x0 + side); col++)
+            foreach (var (col, row) in PixelsOf(o, geometry, time))
             {
-                if (!Edition2Geometry.Inside(o.Shape, x0, y0, side, col + 0.5, row + 0.5)) continue;
                 var p = 3 * (row * geometry.Width + col);
                 rgb[p] = fg[0]; rgb[p + 1] = fg[1]; rgb[p + 2] = fg[2];
             }
@@ -138,13 +133,8 @@ public static class Edition2Renderer
         foreach (var o in scene.Objects)
         {
             Array.Clear(coverage);
-            var side = geometry.Side(o.Size, 2);
-            var (x, y) = Edition2Geometry.Position(geometry, o, time);
-            var (x0, y0) = (Math.Round(x), Math.Round(y));
-            for (var row = Math.Max(0, (int)y0); row < Math.Min(geometry.Height, (int)y0 + side); row++)
-            for (var col = Math.Max(0, (int)x0); col < Math.Min(geometry.Width, (int)x0 + side); col++)
+            foreach (var (col, row) in PixelsOf(o, geometry, time))
             {
-                if (!Edition2Geometry.Inside(o.Shape, x0, y0, side, col + 0.5, row + 0.5)) continue;
                 // The source pixel [col, col+1) x [row, row+1) lands on [col*sx, (col+1)*sx) x [row*sy, (row+1)*sy).
                 Spread(coverage, width, height, col * sx, (col + 1) * sx, row * sy, (row + 1) * sy);
             }
@@ -155,6 +145,19 @@ public static class Edition2Renderer
                 if (a == 0) continue;
                 for (var c = 0; c < 3; c++) chw[c * plane + p] += (fg[c] / 255f - chw[c * plane + p]) * a;
             }
+        }
+    }
+
+    /// <summary>The full-size pixels an object covers at time t: those whose centre is inside its shape, its box on whole pixels.</summary>
+    private static IEnumerable<(int Col, int Row)> PixelsOf(Edition2Object o, ClipGeometry geometry, double time)
+    {
+        var side = geometry.Side(o.Size, 2);
+        var (x, y) = Edition2Geometry.Position(geometry, o, time);
+        var (x0, y0) = (Math.Round(x), Math.Round(y));
+        for (var row = Math.Max(0, (int)y0); row < Math.Min(geometry.Height, (int)y0 + side); row++)
+        for (var col = Math.Max(0, (int)x0); col < Math.Min(geometry.Width, (int)x0 + side); col++)
+        {
+            if (Edition2Geometry.Inside(o.Shape, x0, y0, side, col + 0.5, row + 0.5)) yield return (col, row);
         }
     }
 
