@@ -10,6 +10,7 @@ using VideoCoca.Media;
 using VideoCoca.Tokenization;
 using VideoCoca.Training;
 using VideoCoca.World;
+using VideoCoca.World.EditionTwo;
 
 namespace VideoCoca.Cli.Commands;
 
@@ -42,9 +43,12 @@ public static class ModelCommands
         var adaptationLr = new Option<double>("--adaptation-lr-scale") { Description = "learning rate of the temporal embedding relative to the rest", DefaultValueFactory = _ => 10 };
         var every = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 200 };
         var twins = new Option<bool>("--reversed-twins") { Description = "video stage: pair every clip with itself played backwards (opposite motion in its caption)" };
+        var world = new Option<int>("--world") { Description = "the shapes world's edition: 1 (one square) or 2 (one or two squares, circles, triangles; shared/world-v2.md)", DefaultValueFactory = _ => 1 };
+        var questionsPerClip = new Option<int>("--questions-per-clip") { Description = "second world: question-answer rows per clip in a batch", DefaultValueFactory = _ => 2 };
         var command = new Command("train", "train on the shapes world, rendered in memory; resumes when --out holds an unfinished run")
         {
             output, size, init, stage, tuning, adaptation, temporal, gain, trend, placement, cascade, imageSize, steps, batch, lr, warmup, seed, adaptationLr, every, twins,
+            world, questionsPerClip,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -54,8 +58,11 @@ public static class ModelCommands
                 Stage = parse.GetValue(stage), Tuning = parse.GetValue(tuning), Steps = parse.GetValue(steps),
                 BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
                 Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(every), AdaptationLearningRateScale = parse.GetValue(adaptationLr),
-                ReversedTwins = parse.GetValue(twins),
+                ReversedTwins = parse.GetValue(twins), World = parse.GetValue(world), QuestionsPerClip = parse.GetValue(questionsPerClip),
             };
+            if (options.World is not (1 or 2)) throw new UserInputException($"--world must be 1 or 2, not {options.World}");
+            if (options.World == 2 && options.ReversedTwins) throw new UserInputException("--reversed-twins is for the first world only");
+            if (options.QuestionsPerClip < 1) throw new UserInputException("--questions-per-clip must be at least 1");
             if (options.Steps < 1 || options.BatchSize < 2) throw new UserInputException("--steps must be at least 1 and --batch-size at least 2 (the contrastive loss needs negatives)");
             var frameSize = parse.GetValue(imageSize) is { } text ? ParseImageSize(text) : ((int Width, int Height)?)null;
             TorchSharp.torch.manual_seed(options.Seed);
@@ -93,7 +100,7 @@ public static class ModelCommands
                 };
                 if (config.Vision.ImageWidth % config.Vision.PatchSize != 0 || config.Vision.ImageHeight % config.Vision.PatchSize != 0)
                     throw new UserInputException($"--image-size must be multiples of the patch size ({config.Vision.PatchSize}), not {config.Vision.ImageWidth}x{config.Vision.ImageHeight}");
-                start = NewWorldModel(config, folder);
+                start = NewWorldModel(config, folder, options.World);
             }
 
             TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
@@ -101,7 +108,7 @@ public static class ModelCommands
             await CommandRunner.WithProgressAsync($"training ({options.Stage}, {options.Tuning})", report =>
             {
                 trainer.Progress += p => report(p.Step, p.TotalSteps,
-                    $"loss {p.Loss:0.000} (con {p.ContrastiveLoss:0.000}, cap {p.CaptionLoss:0.000}) {p.ClipsPerSecond:0.0} clips/s eta {p.Remaining:hh\\:mm\\:ss}");
+                    $"loss {p.Loss:0.000} (con {p.ContrastiveLoss:0.000}, cap {p.CaptionLoss:0.000}) {p.ClipsPerSecond:0.0} clips/s (waiting for data {p.DataWaitShare:0%}) eta {p.Remaining:hh\\:mm\\:ss}");
                 return Task.Run(() => { trainer.Run(folder, cancellationToken); return 0; }, cancellationToken);
             });
             System.Console.WriteLine($"saved {folder}");
@@ -280,11 +287,11 @@ public static class ModelCommands
     }
 
     /// <summary>A new model of <paramref name="config"/> with the world's word tokenizer, its vocabulary grown to fit, and the world's labels.</summary>
-    private static LoadedModel NewWorldModel(ModelConfig config, string folder)
+    private static LoadedModel NewWorldModel(ModelConfig config, string folder, int world = 1)
     {
-        var tokenizer = WordTokenizer.FromTexts(WorldVocabulary.AllTexts());
+        var tokenizer = WordTokenizer.FromTexts(world == 2 ? Edition2Vocabulary.AllTexts() : WorldVocabulary.AllTexts());
         config = config with { Text = config.Text with { VocabularySize = Math.Max(config.Text.VocabularySize, tokenizer.VocabularySize) } };
-        return new LoadedModel(new VideoCocaModel(config), tokenizer, LabelSet.World(), folder);
+        return new LoadedModel(new VideoCocaModel(config), tokenizer, world == 2 ? LabelSet.SecondWorld() : LabelSet.World(), folder);
     }
 
     private static Command Init()

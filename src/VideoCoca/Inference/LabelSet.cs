@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VideoCoca.World;
+using VideoCoca.World.EditionTwo;
 
 namespace VideoCoca.Inference;
 
@@ -20,6 +21,11 @@ public sealed record LabelSet(
     public static LabelSet World() => new(
         WorldVocabulary.ActionPrompts().Select(a => new ActionLabel(a.Label, a.Prompts)).ToList(),
         WorldVocabulary.Questions);
+
+    /// <summary>The second world's five actions, each ensembled over the three shapes, and the questions every clip has an answer to.</summary>
+    public static LabelSet SecondWorld() => new(
+        Edition2Vocabulary.ActionPrompts().Select(a => new ActionLabel(a.Label, a.Prompts)).ToList(),
+        Edition2Vocabulary.DefaultQuestions);
 
     /// <summary>The action whose label is <paramref name="label"/> (ignoring case and surrounding spaces), or null.</summary>
     public ActionLabel? Find(string label)

@@ -17,10 +17,13 @@ public static class CocaLoss
     public static Tensor Contrastive(Tensor imageEmbeddings, Tensor textEmbeddings, Tensor scale, Tensor? positives = null)
     {
         var logits = scale * imageEmbeddings.matmul(textEmbeddings.t());
-        var targets = positives ?? eye(logits.shape[0], device: logits.device);
-        targets = targets / targets.sum(1, keepdim: true);
-        var imageToText = -(targets * F.log_softmax(logits, 1)).sum(1).mean();
-        var textToImage = -(targets.t() * F.log_softmax(logits.t(), 1)).sum(1).mean();
+        var pairs = positives ?? eye(logits.shape[0], device: logits.device);
+        // Each direction spreads its target over its own row's positives: with more texts than clips (captions and
+        // search queries) a text's clips and a clip's texts are different counts.
+        var imageTargets = pairs / pairs.sum(1, keepdim: true);
+        var textTargets = pairs.t() / pairs.t().sum(1, keepdim: true);
+        var imageToText = -(imageTargets * F.log_softmax(logits, 1)).sum(1).mean();
+        var textToImage = -(textTargets * F.log_softmax(logits.t(), 1)).sum(1).mean();
         return (imageToText + textToImage) / 2;
     }
 

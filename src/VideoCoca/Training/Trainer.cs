@@ -10,7 +10,8 @@ using F = TorchSharp.torch.nn.functional;
 namespace VideoCoca.Training;
 
 /// <summary>A report after each step, for a progress bar.</summary>
-public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double ContrastiveLoss, double CaptionLoss, double LearningRate, double ClipsPerSecond, TimeSpan Remaining);
+/// <param name="DataWaitShare">The share of the run so far spent waiting for batches to be drawn.</param>
+public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double ContrastiveLoss, double CaptionLoss, double LearningRate, double ClipsPerSecond, TimeSpan Remaining, double DataWaitShare = 0);
 
 /// <summary>
 /// Trains VideoCoCa on the shapes world: loss = contrastive x 1 + captioning x 2, AdamW with warm-up and a cosine
@@ -74,14 +75,21 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
         var scales = groups.Select(g => g.Scale).ToArray();
 
         var start = ModelCheckpoint.LoadTrainingState(folder, optimizer)?.Step ?? 0;
-        var sampler = new WorldBatchSampler(model.Config, tokenizer, options.Stage, options.Seed, options.ReversedTwins);
+        ITrainingBatchSampler sampler = options.World == 2
+            ? new Edition2BatchSampler(model.Config, tokenizer, options.Stage, options.Seed, options.QuestionsPerClip)
+            : new WorldBatchSampler(model.Config, tokenizer, options.Stage, options.Seed, options.ReversedTwins);
         // A temporal embedding inside the encoder learns through it even when the encoder's own weights are frozen.
         var encoderLearns = options.Tuning == TuningMode.Full || model.Visual.TemporalEmbeddingInsideEncoder;
         var textLearns = options.Tuning != TuningMode.Frozen;
         model.train();
         var clock = Stopwatch.StartNew();
+        var waiting = new Stopwatch();
         var clipsSeen = 0;
-        for (var step = start; step < Math.Min(options.Steps, stopAfter); step++)
+        var end = Math.Min(options.Steps, stopAfter);
+        // The next batch is drawn on another thread while this one trains: drawing is plain C# on one core, and a
+        // batch depends on its step alone, so the order of work changes nothing in what is learnt.
+        Task<TrainingBatch>? next = start < end ? DrawAsync(sampler, start, options.BatchSize) : null;
+        for (var step = start; step < end; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
@@ -89,7 +97,10 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
             var index = 0;
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr * scales[index++];
 
-            var batch = sampler.Sample(step, options.BatchSize);
+            waiting.Start();
+            using var batch = next!.GetAwaiter().GetResult();
+            waiting.Stop();
+            next = step + 1 < end ? DrawAsync(sampler, step + 1, options.BatchSize) : null;
             var (contrastive, caption) = Losses(batch, encoderLearns, textLearns);
             var loss = contrastive * options.ContrastiveWeight + caption * options.CaptionWeight;
             optimizer.zero_grad();
@@ -100,7 +111,8 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
             clipsSeen += batch.Clips;
             var speed = clipsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
             var remaining = TimeSpan.FromSeconds((options.Steps - step - 1) * options.BatchSize / Math.Max(1e-9, speed));
-            Progress?.Invoke(new TrainingProgress(step + 1, options.Steps, loss.item<float>(), contrastive.item<float>(), caption.item<float>(), lr, speed, remaining));
+            Progress?.Invoke(new TrainingProgress(step + 1, options.Steps, loss.item<float>(), contrastive.item<float>(), caption.item<float>(), lr, speed, remaining,
+                waiting.Elapsed.TotalSeconds / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
 
             if ((step + 1) % options.CheckpointEvery == 0 || step + 1 == options.Steps || step + 1 == stopAfter)
             {
@@ -110,6 +122,10 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
         }
         model.eval();
     }
+
+    // Tensors made on a pool thread belong to no dispose scope: the loop disposes each batch itself.
+    private static Task<TrainingBatch> DrawAsync(ITrainingBatchSampler sampler, int step, int batchSize) =>
+        Task.Run(() => sampler.Sample(step, batchSize));
 
     /// <summary>The two loss terms for a batch; frozen parts run without building a graph, which is most of LiT's speed.</summary>
     public (Tensor Contrastive, Tensor Caption) Losses(TrainingBatch batch, bool encoderLearns, bool textLearns)
@@ -125,13 +141,15 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
 
         var clips = batch.Clips;
         var imageEmbeddings = F.normalize(visual.Pooled, dim: -1);
-        var textEmbeddings = F.normalize(text.Pooled.narrow(0, 0, clips), dim: -1);
+        var textEmbeddings = F.normalize(text.Pooled.narrow(0, 0, batch.ContrastiveTexts), dim: -1);
         var contrastive = CocaLoss.Contrastive(imageEmbeddings, textEmbeddings, model.ContrastiveScale(), batch.CaptionPositives);
 
-        var imageTokens = cat([visual.Tokens, visual.Tokens], 0);
+        var rows = batch.DecodedRows ?? Enumerable.Range(0, (int)text.Tokens.shape[0]).Select(r => (long)r).ToArray();
+        var imageTokens = visual.Tokens.index_select(0, tensor(rows.Select(r => r % clips).ToArray()));
+        var decoded = tensor(rows);
         var length = text.Tokens.shape[1];
-        var logits = model.TextDecoder.Forward(imageTokens, text.Tokens.narrow(1, 0, length - 1));
-        var caption = CocaLoss.Captioning(logits, batch.Targets);
+        var logits = model.TextDecoder.Forward(imageTokens, text.Tokens.index_select(0, decoded).narrow(1, 0, length - 1));
+        var caption = CocaLoss.Captioning(logits, batch.Targets.index_select(0, decoded));
         return (contrastive, caption);
     }
 }

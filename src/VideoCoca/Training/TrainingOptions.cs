@@ -44,5 +44,9 @@ public sealed record TrainingOptions
     /// </summary>
     public bool ReversedTwins { get; init; }
     public int Seed { get; init; } = 1;
+    /// <summary>The shapes world's edition trained on: 1 (shared/world.md) or 2 (shared/world-v2.md).</summary>
+    public int World { get; init; } = 1;
+    /// <summary>Second world: question-answer rows per clip in a batch.</summary>
+    public int QuestionsPerClip { get; init; } = 2;
     public int CheckpointEvery { get; init; } = 200;
 }

@@ -7,16 +7,10 @@ using static TorchSharp.torch;
 namespace VideoCoca.Training;
 
 /// <summary>
-/// One training batch: frames, then 2B texts (B captions for contrast and captioning, B question-answer pairs for
-/// captioning only) with their next-token targets.
-/// </summary>
-public sealed record TrainingBatch(Tensor Frames, Tensor Texts, Tensor Targets, Tensor CaptionPositives, int Clips);
-
-/// <summary>
 /// Draws batches of the shapes world rendered in memory at the model's input size. Every batch depends on the seed
 /// and the step only, so a resumed run sees exactly the batches the uninterrupted run would have seen.
 /// </summary>
-public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokenizer, TrainingStage stage, int seed, bool reversedTwins = false)
+public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokenizer, TrainingStage stage, int seed, bool reversedTwins = false) : ITrainingBatchSampler
 {
     private readonly FrameNormalizer _normalizer = new(config.Preprocess);
 
@@ -57,7 +51,7 @@ public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokeniz
                 }
                 captions[b] = WorldVocabulary.Caption(scene.Size, scene.Color, motion);
             }
-            Perturb(rng, clip);
+            TrainingRows.Perturb(rng, clip);
             var questions = stage == TrainingStage.Image
                 ? [WorldVocabulary.ColorQuestion, WorldVocabulary.SizeQuestion]
                 : WorldVocabulary.Questions;
@@ -70,10 +64,10 @@ public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokeniz
         var targets = new long[2 * batchSize, context - 1];
         for (var b = 0; b < batchSize; b++)
         {
-            FillRow(texts, targets, b, tokenizer.EncodeForModel(captions[b], context), promptTokens: 0);
+            TrainingRows.Fill(tokenizer, texts, targets, b, captions[b], promptTokens: 0);
             var (question, answer) = qaTexts[b];
             var promptTokens = tokenizer.EncodeWords(question).Count;
-            FillRow(texts, targets, batchSize + b, tokenizer.EncodeForModel($"{question} {answer}", context), promptTokens);
+            TrainingRows.Fill(tokenizer, texts, targets, batchSize + b, $"{question} {answer}", promptTokens);
         }
         var positives = new float[batchSize, batchSize];
         for (var i = 0; i < batchSize; i++)
@@ -90,28 +84,5 @@ public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokeniz
         var height = rng.Next(48, 481);
         var width = (int)(height * (1.0 + rng.NextDouble() * 0.8));
         return new ClipGeometry(width, height, 2 + rng.NextDouble() * 6);
-    }
-
-    /// <summary>Small brightness and noise changes: decoded H.264 never gives the exact colours a renderer draws.</summary>
-    private static void Perturb(Random rng, Span<float> pixels)
-    {
-        var gain = 0.94f + 0.12f * (float)rng.NextDouble();
-        var noise = 0.02f * (float)rng.NextDouble();
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            var jitter = noise * (float)(rng.NextDouble() * 2 - 1);
-            pixels[i] = Math.Clamp(pixels[i] * gain + jitter, 0f, 1f);
-        }
-    }
-
-    private void FillRow(long[,] texts, long[,] targets, int row, long[] tokens, int promptTokens)
-    {
-        for (var i = 0; i < tokens.Length; i++) texts[row, i] = tokens[i];
-        for (var i = 0; i < tokens.Length - 1; i++)
-        {
-            var next = tokens[i + 1];
-            // Position i predicts token i+1; the question's own tokens are given, not predicted, and pads never count.
-            targets[row, i] = next == tokenizer.PadId || i < promptTokens ? CocaLoss.IgnoreIndex : next;
-        }
     }
 }

@@ -1,0 +1,59 @@
+using VideoCoca.Tokenization;
+using static TorchSharp.torch;
+
+namespace VideoCoca.Training;
+
+/// <summary>
+/// One training batch: frames, then text rows with their next-token targets. The first <see cref="ContrastiveTexts"/>
+/// rows are compared with the clips (CaptionPositives is Clips x ContrastiveTexts, 1 where a text describes a clip).
+/// </summary>
+public sealed record TrainingBatch(Tensor Frames, Tensor Texts, Tensor Targets, Tensor CaptionPositives, int Clips) : IDisposable
+{
+    public int ContrastiveTexts { get; init; } = Clips;
+
+    /// <summary>The text rows the decoder learns from, row r belonging to clip r mod Clips; null: every row.</summary>
+    public long[]? DecodedRows { get; init; }
+
+    public void Dispose()
+    {
+        Frames.Dispose();
+        Texts.Dispose();
+        Targets.Dispose();
+        CaptionPositives.Dispose();
+    }
+}
+
+/// <summary>Draws the training batches of one world.</summary>
+public interface ITrainingBatchSampler
+{
+    TrainingBatch Sample(int step, int batchSize);
+}
+
+/// <summary>Text rows with their next-token targets, and the pixel noise every world's training adds.</summary>
+public static class TrainingRows
+{
+    /// <summary>Writes <paramref name="text"/>'s tokens to a row and the tokens each position predicts; the first <paramref name="promptTokens"/> positions (a question) and pads predict nothing.</summary>
+    public static void Fill(ITextTokenizer tokenizer, long[,] texts, long[,] targets, int row, string text, int promptTokens)
+    {
+        var tokens = tokenizer.EncodeForModel(text, texts.GetLength(1));
+        for (var i = 0; i < tokens.Length; i++) texts[row, i] = tokens[i];
+        for (var i = 0; i < tokens.Length - 1; i++)
+        {
+            var next = tokens[i + 1];
+            // Position i predicts token i+1; the question's own tokens are given, not predicted, and pads never count.
+            targets[row, i] = next == tokenizer.PadId || i < promptTokens ? CocaLoss.IgnoreIndex : next;
+        }
+    }
+
+    /// <summary>Small brightness and noise changes: decoded H.264 never gives the exact colours a renderer draws.</summary>
+    public static void Perturb(Random rng, Span<float> pixels)
+    {
+        var gain = 0.94f + 0.12f * (float)rng.NextDouble();
+        var noise = 0.02f * (float)rng.NextDouble();
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            var jitter = noise * (float)(rng.NextDouble() * 2 - 1);
+            pixels[i] = Math.Clamp(pixels[i] * gain + jitter, 0f, 1f);
+        }
+    }
+}
