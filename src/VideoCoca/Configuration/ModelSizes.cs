@@ -4,14 +4,16 @@ namespace VideoCoca.Configuration;
 public static class ModelSizes
 {
     public const string Tiny = "tiny";
+    public const string TinyTwo = "tiny-2";
     public const string CocaViTB32 = "coca_ViT-B-32";
     public const string CocaViTL14 = "coca_ViT-L-14";
 
-    public static IReadOnlyList<string> Names { get; } = [Tiny, CocaViTB32, CocaViTL14];
+    public static IReadOnlyList<string> Names { get; } = [Tiny, TinyTwo, CocaViTB32, CocaViTL14];
 
     public static ModelConfig Get(string name) => name switch
     {
         Tiny => TinyConfig(),
+        TinyTwo => TinyTwoConfig(),
         CocaViTB32 => OpenClip(name, embedDim: 512, patch: 32, visionWidth: 768, visionLayers: 12, visionHeads: 12, textWidth: 512, textHeads: 8),
         CocaViTL14 => OpenClip(name, embedDim: 768, patch: 14, visionWidth: 1024, visionLayers: 24, visionHeads: 16, textWidth: 768, textHeads: 12),
         _ => throw new ArgumentException($"unknown model size '{name}' (known: {string.Join(", ", Names)})"),
@@ -37,6 +39,20 @@ public static class ModelSizes
         Video = new VideoConfig { Frames = 8, Adaptation = VideoAdaptation.AttentionalPooler, TemporalEmbedding = false },
         Preprocess = new PreprocessConfig { Resize = ResizeMode.Stretch, Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f] },
     };
+
+    // The second world (shared/world-v2.md) asks which of three shapes an object is, and its small objects are a fifth
+    // of the frame's height: at 96x72 a small one still spans about 14 pixels, two 8-pixel patches. Its motions are
+    // linear, so four frames show them as well as eight, at half the encoder's cost.
+    private static ModelConfig TinyTwoConfig()
+    {
+        var tiny = TinyConfig();
+        return tiny with
+        {
+            Name = TinyTwo,
+            Vision = tiny.Vision with { ImageHeight = 72, ImageWidth = 96 },
+            Video = tiny.Video with { Frames = 4 },
+        };
+    }
 
     private static ModelConfig OpenClip(string name, int embedDim, int patch, int visionWidth, int visionLayers, int visionHeads, int textWidth, int textHeads) => new()
     {
