@@ -58,6 +58,8 @@ public sealed record Edition2Label(
         scene.Background, geometry.Width, geometry.Height, geometry.Duration);
 
     /// <summary>The scene these labels describe (positions unknown: zero), for rules that need only attributes.</summary>
+    /// <remarks>Not written: a labels.jsonl line is the spec's layout, not this property as well.</remarks>
+    [JsonIgnore]
     public Edition2Scene Scene => new(Background, Objects.Select(o => new Edition2Object(o.Shape, o.Color, o.Size, o.Motion, 0, 0)).ToList());
 }
 
