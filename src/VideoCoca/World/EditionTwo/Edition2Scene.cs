@@ -66,4 +66,12 @@ public sealed record Edition2Label(
 /// <summary>A line of queries.jsonl: a search query and every file of the set that matches it.</summary>
 public sealed record Edition2QueryLabel(
     [property: JsonPropertyName("query")] string Query,
-    [property: JsonPropertyName("files")] IReadOnlyList<string> Files);
+    [property: JsonPropertyName("files")] IReadOnlyList<string> Files)
+{
+    /// <summary>Each of <see cref="Edition2Vocabulary.Queries"/> that at least one of the labelled clips matches, with the files that do.</summary>
+    public static IReadOnlyList<Edition2QueryLabel> Matching(IReadOnlyList<Edition2Label> labels) =>
+        Edition2Vocabulary.Queries
+            .Select(q => new Edition2QueryLabel(q.Text, labels.Where(l => q.Matches(l.Scene)).Select(l => l.File).ToList()))
+            .Where(q => q.Files.Count > 0)
+            .ToList();
+}

@@ -8,8 +8,6 @@ namespace VideoCoca.World.EditionTwo;
 /// </summary>
 public static class Edition2SetGenerator
 {
-    public const string QueriesFile = "queries.jsonl";
-
     public static void Validate(WorldSetOptions options)
     {
         options.Validate();
@@ -45,15 +43,12 @@ public static class Edition2SetGenerator
             progress?.Invoke(i + 1, options.Count);
         }
         await File.WriteAllLinesAsync(Path.Combine(folder, LabelledSet.LabelsFile), labels.Select(l => JsonSerializer.Serialize(l)), cancellationToken);
-        await File.WriteAllLinesAsync(Path.Combine(folder, QueriesFile), QueryLines(labels), cancellationToken);
+        await File.WriteAllLinesAsync(Path.Combine(folder, Edition2LabelledSet.QueriesFile), QueryLines(labels), cancellationToken);
         if (sceneLines.Count > 0) await File.WriteAllLinesAsync(Path.Combine(folder, "scenes.jsonl"), sceneLines, cancellationToken);
         return labels.Count;
     }
 
     /// <summary>One line per query that at least one clip of the set matches.</summary>
     public static IEnumerable<string> QueryLines(IReadOnlyList<Edition2Label> labels) =>
-        Edition2Vocabulary.Queries
-            .Select(q => new Edition2QueryLabel(q.Text, labels.Where(l => q.Matches(l.Scene)).Select(l => l.File).ToList()))
-            .Where(q => q.Files.Count > 0)
-            .Select(q => JsonSerializer.Serialize(q));
+        Edition2QueryLabel.Matching(labels).Select(q => JsonSerializer.Serialize(q));
 }
