@@ -173,15 +173,23 @@ public static class ModelCommands
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             var format = InferencePrecisions.ParseOption(parse.GetValue(precision), "--precision");
-            var set = LabelledSet.Load(parse.GetValue(data)!.FullName);
+            var folder = parse.GetValue(data)!.FullName;
+            // The set is read before the model: a bad set is refused without waiting for the model to load.
+            var secondEdition = LabelledSet.EditionOf(folder) == 2 ? Edition2LabelledSet.Load(folder) : null;
+            var set = secondEdition is null ? LabelledSet.Load(folder) : null;
             var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName, precision: format);
             TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
-            var evaluator = new WorldEvaluator(new VideoCocaPredictor(loaded), new ClipLoader(loaded.Model.Config));
-            var report = await CommandRunner.WithProgressAsync("evaluating", progress =>
+            var (predictor, clips) = (new VideoCocaPredictor(loaded), new ClipLoader(loaded.Model.Config));
+            if (secondEdition is not null)
             {
-                evaluator.Progress += (done, total) => progress(done, total, "");
-                return evaluator.EvaluateAsync(set, parse.GetValue(batch), cancellationToken);
-            });
+                var evaluator2 = new Edition2Evaluator(predictor, clips);
+                PrintEdition2Report(await EvaluateWithProgressAsync(p => evaluator2.Progress += p,
+                    () => evaluator2.EvaluateAsync(secondEdition, parse.GetValue(batch), cancellationToken)), parse.GetValue(json));
+                return 0;
+            }
+            var evaluator = new WorldEvaluator(predictor, clips);
+            var report = await EvaluateWithProgressAsync(p => evaluator.Progress += p,
+                () => evaluator.EvaluateAsync(set!, parse.GetValue(batch), cancellationToken));
             if (parse.GetValue(json))
             {
                 System.Console.WriteLine(JsonSerializer.Serialize(report));
@@ -201,6 +209,30 @@ public static class ModelCommands
         return command;
     }
 
+    private static Task<T> EvaluateWithProgressAsync<T>(Action<Action<int, int>> subscribe, Func<Task<T>> evaluate) =>
+        CommandRunner.WithProgressAsync("evaluating", progress =>
+        {
+            subscribe((done, total) => progress(done, total, ""));
+            return evaluate();
+        });
+
+    private static void PrintEdition2Report(Edition2EvaluationReport report, bool json)
+    {
+        if (json)
+        {
+            System.Console.WriteLine(JsonSerializer.Serialize(report));
+            return;
+        }
+        System.Console.WriteLine($"clips                {report.Clips}");
+        System.Console.WriteLine($"caption exact match  {report.CaptionExactMatch:0.000}");
+        System.Console.WriteLine($"action set exact     {report.ActionSetExact:0.000}");
+        foreach (var (form, accuracy) in report.QaAccuracy) System.Console.WriteLine($"qa {form,-17} {accuracy:0.000}");
+        System.Console.WriteLine($"text-to-video R@1    {report.TextToVideoR1:0.000}");
+        System.Console.WriteLine($"search P@10          {(report.SearchPrecisionAt10 is { } p ? p.ToString("0.000", CultureInfo.InvariantCulture) : "none (no query lists a clip that was read)")}");
+        System.Console.WriteLine($"clips per second     {report.ClipsPerSecond:0.0}");
+        foreach (var error in report.Errors) System.Console.Error.WriteLine($"skipped: {error}");
+    }
+
     private static Command EvalSearch()
     {
         var model = new Option<DirectoryInfo>("--model") { Required = true, Description = "model folder" };
@@ -214,6 +246,8 @@ public static class ModelCommands
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(depth) < 10) throw new UserInputException("--depth must be at least 10 (precision is counted in the top 10)");
+            if (LabelledSet.EditionOf(parse.GetValue(data)!.FullName) == 2)
+                throw new UserInputException("eval-search reads first-edition sets; vcp model eval reports search_precision_at_10 for a second-edition set");
             var set = LabelledSet.Load(parse.GetValue(data)!.FullName);
             var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
             TorchSharp.torch.set_num_threads(Environment.ProcessorCount);

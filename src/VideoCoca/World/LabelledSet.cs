@@ -9,25 +9,43 @@ public sealed record LabelledSet(string Folder, IReadOnlyList<WorldLabel> Labels
 
     public static LabelledSet Load(string folder)
     {
+        var labels = JsonLines.Read<WorldLabel>(LabelsPathIn(folder), label =>
+            label is null || string.IsNullOrEmpty(label.File) || string.IsNullOrEmpty(label.Caption) || string.IsNullOrEmpty(label.Motion)
+            || string.IsNullOrEmpty(label.Color) || string.IsNullOrEmpty(label.Size) || string.IsNullOrEmpty(label.Action)
+                ? "needs file, caption, color, size, motion and action"
+                : null, "labels");
+        return new LabelledSet(folder, labels);
+    }
+
+    /// <summary>The labels file of a set's folder, refusing a folder or file that is not there.</summary>
+    public static string LabelsPathIn(string folder)
+    {
         if (!Directory.Exists(folder)) throw new UserInputException($"no such folder: {folder}");
         var path = Path.Combine(folder, LabelsFile);
         if (!File.Exists(path)) throw new UserInputException($"{path} is missing: a labelled set needs one JSON object a line");
-        var labels = new List<WorldLabel>();
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        return path;
+    }
+
+    /// <summary>
+    /// Which edition of the world a set's labels.jsonl describes, from its first line: 2 when it lists <c>objects</c>
+    /// (shared/world-v2.md), else 1. A file it cannot read counts as the first edition's, whose loader then says what
+    /// is wrong with it as it always has.
+    /// </summary>
+    public static int EditionOf(string folder)
+    {
+        var path = Path.Combine(folder, LabelsFile);
+        if (!File.Exists(path)) return 1;
+        var first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        if (first is null) return 1;
+        try
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            WorldLabel? label;
-            try { label = JsonSerializer.Deserialize<WorldLabel>(line); }
-            catch (JsonException e) { throw new UserInputException($"{path}:{lineNumber}: not a JSON object ({e.Message})"); }
-            if (label is null || string.IsNullOrEmpty(label.File) || string.IsNullOrEmpty(label.Caption) || string.IsNullOrEmpty(label.Motion)
-                || string.IsNullOrEmpty(label.Color) || string.IsNullOrEmpty(label.Size) || string.IsNullOrEmpty(label.Action))
-                throw new UserInputException($"{path}:{lineNumber}: needs file, caption, color, size, motion and action");
-            labels.Add(label);
+            using var line = JsonDocument.Parse(first);
+            return line.RootElement.ValueKind == JsonValueKind.Object && line.RootElement.TryGetProperty("objects", out _) ? 2 : 1;
         }
-        if (labels.Count == 0) throw new UserInputException($"{path} has no labels");
-        return new LabelledSet(folder, labels);
+        catch (JsonException)
+        {
+            return 1;
+        }
     }
 
     public string PathOf(WorldLabel label) => Path.Combine(Folder, label.File);

@@ -109,7 +109,7 @@ public static class Edition2Renderer
         foreach (var o in scene.Objects)
         {
             var fg = WorldVocabulary.ColorRgb[o.Color];
-            foreach (var (col, row) in PixelsOf(o, geometry, time))
+            foreach (var (col, row) in ShapeBox.Of(o, geometry, time).Pixels(geometry))
             {
                 var p = 3 * (row * geometry.Width + col);
                 rgb[p] = fg[0]; rgb[p + 1] = fg[1]; rgb[p + 2] = fg[2];
@@ -118,8 +118,11 @@ public static class Edition2Renderer
     }
 
     /// <summary>
-    /// Draws a frame straight at the model's size as an area downscale of the full frame would: each full-size pixel an
-    /// object covers gives its overlap with each model pixel. Objects are composed in order, the later on top.
+    /// Draws a frame straight at the model's size as an area downscale of the full frame would: each full-size pixel
+    /// goes to the object <see cref="RenderRgb24"/> paints it with (the later one where two overlap) and gives that
+    /// object its overlap with each model pixel. The shares are disjoint, so a model pixel is the background plus each
+    /// object's share of the difference: composing the objects one over the other by coverage instead would mix the
+    /// first object's colour into a pixel the second covers only in part, even where the two do not overlap.
     /// </summary>
     /// <param name="chw">3 x height x width floats in [0, 1], channel-major.</param>
     public static void RenderScaled(Edition2Scene scene, ClipGeometry geometry, double time, int width, int height, Span<float> chw)
@@ -130,34 +133,55 @@ public static class Edition2Renderer
         var sx = (double)width / geometry.Width;
         var sy = (double)height / geometry.Height;
         var coverage = new float[plane];
-        foreach (var o in scene.Objects)
+        var boxes = scene.Objects.Select(o => ShapeBox.Of(o, geometry, time)).ToList();
+        for (var i = 0; i < boxes.Count; i++)
         {
             Array.Clear(coverage);
-            foreach (var (col, row) in PixelsOf(o, geometry, time))
+            foreach (var (col, row) in boxes[i].Pixels(geometry))
             {
+                if (CoveredByLater(boxes, i, col, row)) continue;
                 // The source pixel [col, col+1) x [row, row+1) lands on [col*sx, (col+1)*sx) x [row*sy, (row+1)*sy).
                 Spread(coverage, width, height, col * sx, (col + 1) * sx, row * sy, (row + 1) * sy);
             }
-            var fg = WorldVocabulary.ColorRgb[o.Color];
+            var fg = WorldVocabulary.ColorRgb[scene.Objects[i].Color];
             for (var p = 0; p < plane; p++)
             {
                 var a = Math.Min(1f, coverage[p]);
                 if (a == 0) continue;
-                for (var c = 0; c < 3; c++) chw[c * plane + p] += (fg[c] / 255f - chw[c * plane + p]) * a;
+                for (var c = 0; c < 3; c++) chw[c * plane + p] += (fg[c] - bg[c]) / 255f * a;
             }
         }
     }
 
-    /// <summary>The full-size pixels an object covers at time t: those whose centre is inside its shape, its box on whole pixels.</summary>
-    private static IEnumerable<(int Col, int Row)> PixelsOf(Edition2Object o, ClipGeometry geometry, double time)
+    private static bool CoveredByLater(IReadOnlyList<ShapeBox> boxes, int index, int col, int row)
     {
-        var side = geometry.Side(o.Size, 2);
-        var (x, y) = Edition2Geometry.Position(geometry, o, time);
-        var (x0, y0) = (Math.Round(x), Math.Round(y));
-        for (var row = Math.Max(0, (int)y0); row < Math.Min(geometry.Height, (int)y0 + side); row++)
-        for (var col = Math.Max(0, (int)x0); col < Math.Min(geometry.Width, (int)x0 + side); col++)
+        for (var j = index + 1; j < boxes.Count; j++)
         {
-            if (Edition2Geometry.Inside(o.Shape, x0, y0, side, col + 0.5, row + 0.5)) yield return (col, row);
+            if (boxes[j].Covers(col, row)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>An object's shape in its box at one moment, the box on whole pixels.</summary>
+    private readonly record struct ShapeBox(string Shape, double X, double Y, int Side)
+    {
+        public static ShapeBox Of(Edition2Object o, ClipGeometry geometry, double time)
+        {
+            var (x, y) = Edition2Geometry.Position(geometry, o, time);
+            return new ShapeBox(o.Shape, Math.Round(x), Math.Round(y), geometry.Side(o.Size, 2));
+        }
+
+        /// <summary>Whether the full-size pixel's centre is inside the shape.</summary>
+        public bool Covers(int col, int row) => Edition2Geometry.Inside(Shape, X, Y, Side, col + 0.5, row + 0.5);
+
+        /// <summary>The full-size pixels of the frame the shape covers.</summary>
+        public IEnumerable<(int Col, int Row)> Pixels(ClipGeometry geometry)
+        {
+            for (var row = Math.Max(0, (int)Y); row < Math.Min(geometry.Height, (int)Y + Side); row++)
+            for (var col = Math.Max(0, (int)X); col < Math.Min(geometry.Width, (int)X + Side); col++)
+            {
+                if (Covers(col, row)) yield return (col, row);
+            }
         }
     }
 

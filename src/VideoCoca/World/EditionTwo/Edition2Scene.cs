@@ -58,10 +58,20 @@ public sealed record Edition2Label(
         scene.Background, geometry.Width, geometry.Height, geometry.Duration);
 
     /// <summary>The scene these labels describe (positions unknown: zero), for rules that need only attributes.</summary>
+    /// <remarks>Not written: a labels.jsonl line is the spec's layout, not this property as well.</remarks>
+    [JsonIgnore]
     public Edition2Scene Scene => new(Background, Objects.Select(o => new Edition2Object(o.Shape, o.Color, o.Size, o.Motion, 0, 0)).ToList());
 }
 
 /// <summary>A line of queries.jsonl: a search query and every file of the set that matches it.</summary>
 public sealed record Edition2QueryLabel(
     [property: JsonPropertyName("query")] string Query,
-    [property: JsonPropertyName("files")] IReadOnlyList<string> Files);
+    [property: JsonPropertyName("files")] IReadOnlyList<string> Files)
+{
+    /// <summary>Each of <see cref="Edition2Vocabulary.Queries"/> that at least one of the labelled clips matches, with the files that do.</summary>
+    public static IReadOnlyList<Edition2QueryLabel> Matching(IReadOnlyList<Edition2Label> labels) =>
+        Edition2Vocabulary.Queries
+            .Select(q => new Edition2QueryLabel(q.Text, labels.Where(l => q.Matches(l.Scene)).Select(l => l.File).ToList()))
+            .Where(q => q.Files.Count > 0)
+            .ToList();
+}

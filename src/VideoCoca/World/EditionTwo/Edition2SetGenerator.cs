@@ -8,13 +8,15 @@ namespace VideoCoca.World.EditionTwo;
 /// </summary>
 public static class Edition2SetGenerator
 {
-    public const string QueriesFile = "queries.jsonl";
-
     public static void Validate(WorldSetOptions options)
     {
         options.Validate();
         var (w, h) = (options.Geometry.Width, options.Geometry.Height);
-        if (Math.Min(w, h) < 96 || Math.Max(w, h) < 128) throw new UserInputException("the second edition's frames are at least 128x96 (or 96x128)");
+        if (Math.Min(w, h) < 96 || Math.Max(w, h) < 128) throw new UserInputException($"the second edition's frames are at least 128x96 (or 96x128), not {w}x{h}");
+        // Two objects' centres start a large side apart: two small boxes at the frame's edges are as far apart as they get.
+        var (small, large) = (options.Geometry.Side("small", 2), Edition2Geometry.LargeSide(options.Geometry));
+        if (w < small + large)
+            throw new UserInputException($"a {w}x{h} frame is too narrow for two objects a large side ({large} px) apart: the second edition needs a width of at least {small + large}");
     }
 
     public static async Task<int> GenerateAsync(string folder, WorldSetOptions options, Edition2Draw draw, Action<int, int>? progress = null, CancellationToken cancellationToken = default)
@@ -41,15 +43,12 @@ public static class Edition2SetGenerator
             progress?.Invoke(i + 1, options.Count);
         }
         await File.WriteAllLinesAsync(Path.Combine(folder, LabelledSet.LabelsFile), labels.Select(l => JsonSerializer.Serialize(l)), cancellationToken);
-        await File.WriteAllLinesAsync(Path.Combine(folder, QueriesFile), QueryLines(labels), cancellationToken);
+        await File.WriteAllLinesAsync(Path.Combine(folder, Edition2LabelledSet.QueriesFile), QueryLines(labels), cancellationToken);
         if (sceneLines.Count > 0) await File.WriteAllLinesAsync(Path.Combine(folder, "scenes.jsonl"), sceneLines, cancellationToken);
         return labels.Count;
     }
 
     /// <summary>One line per query that at least one clip of the set matches.</summary>
     public static IEnumerable<string> QueryLines(IReadOnlyList<Edition2Label> labels) =>
-        Edition2Vocabulary.Queries
-            .Select(q => new Edition2QueryLabel(q.Text, labels.Where(l => q.Matches(l.Scene)).Select(l => l.File).ToList()))
-            .Where(q => q.Files.Count > 0)
-            .Select(q => JsonSerializer.Serialize(q));
+        Edition2QueryLabel.Matching(labels).Select(q => JsonSerializer.Serialize(q));
 }
