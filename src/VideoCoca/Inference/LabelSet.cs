@@ -18,7 +18,7 @@ public sealed record LabelSet(
     /// <summary>The shapes world's edition the model learnt (1 or 2), or null for a model of another task; older label files have none and are the first's.</summary>
     [JsonPropertyName("world")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public int? World { get; init; }
+    public int? WorldEdition { get; init; }
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -30,7 +30,7 @@ public sealed record LabelSet(
     /// <summary>The second world's five actions, each ensembled over the three shapes, and the questions every clip has an answer to.</summary>
     public static LabelSet SecondWorld() => new(
         Edition2Vocabulary.ActionPrompts().Select(a => new ActionLabel(a.Label, a.Prompts)).ToList(),
-        Edition2Vocabulary.DefaultQuestions) { World = 2 };
+        Edition2Vocabulary.DefaultQuestions) { WorldEdition = 2 };
 
     /// <summary>The action whose label is <paramref name="label"/> (ignoring case and surrounding spaces), or null.</summary>
     public ActionLabel? Find(string label)
