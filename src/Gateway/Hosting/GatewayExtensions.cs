@@ -37,7 +37,6 @@ public static class GatewayExtensions
         var configuration = builder.Configuration;
         builder.AddPlatformTelemetry("vcp-gateway");
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName))
-            .PostConfigure(o => o.DefaultQuestions = o.DefaultQuestions.Length > 0 ? o.DefaultQuestions : [.. GatewayOptions.WorldQuestions])
             .Validate(o => o.MaxUploadBytes > 0, "Gateway:MaxUploadBytes must be positive")
             .Validate(o => o.MaxDurationSeconds > 0, "Gateway:MaxDurationSeconds must be positive")
             .Validate(o => o.ModelQueryTimeout > TimeSpan.Zero && o.GenerationTimeout > TimeSpan.Zero, "Gateway:ModelQueryTimeout and Gateway:GenerationTimeout must be positive")

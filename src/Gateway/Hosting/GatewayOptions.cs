@@ -11,10 +11,6 @@ public sealed class GatewayOptions
     /// <summary>The platform's state folder; blobs go under its <c>blobs</c> folder when no blob root is set.</summary>
     public const string HomeVariable = "VCP_HOME";
 
-    /// <summary>The shapes world's three questions, asked of every clip unless the upload names its own.</summary>
-    public static readonly string[] WorldQuestions =
-        ["what color is the square?", "which way is the square moving?", "how big is the square?"];
-
     /// <summary>Where the gateway listens when ASPNETCORE_URLS (or --urls) says nothing.</summary>
     public string Url { get; set; } = "http://127.0.0.1:5080";
 
@@ -37,9 +33,9 @@ public sealed class GatewayOptions
     public int DefaultFramesPerClip { get; set; } = 8;
 
     /// <summary>
-    /// Questions asked of every clip when the upload gives none; left empty, <see cref="WorldQuestions"/>. Empty rather
-    /// than pre-filled because configuration binding appends to an array's items: configured questions could never
-    /// replace pre-filled ones.
+    /// Questions asked of every clip when the upload gives none; left empty (the default), none are sent and each worker
+    /// answers its model's own default questions (the model folder's labels.json), so they follow the model version
+    /// that analyses the clip. Never pre-filled: configuration binding appends to an array's items.
     /// </summary>
     public string[] DefaultQuestions { get; set; } = [];
 

@@ -136,7 +136,7 @@ public sealed class AnalyzeClipBatchConsumer(
         foreach (var group in clips.Where(c => pixels.ContainsKey(c.ClipId)).GroupBy(c => QuestionKey(c.Questions)))
         {
             var members = group.ToList();
-            var questions = Questions(members[0].Questions);
+            var questions = Questions(members[0].Questions, runtime.Predictor.Labels.Questions);
             var predicted = await PredictAsync(members, pixels, questions);
             if (await TryStoreTogetherAsync(predicted, traces, outcomes, cancellationToken))
             {
@@ -280,11 +280,20 @@ public sealed class AnalyzeClipBatchConsumer(
         return predictions;
     }
 
-    /// <summary>The questions as asked, blank ones dropped and repeats once (answers are keyed by question).</summary>
-    private static IReadOnlyList<string> Questions(IReadOnlyList<string>? questions) =>
+    /// <summary>
+    /// The questions as asked, blank ones dropped and repeats once (answers are keyed by question); a clip that asks
+    /// none gets the model's own default questions, the ones it was trained to answer.
+    /// </summary>
+    private static IReadOnlyList<string> Questions(IReadOnlyList<string>? questions, IReadOnlyList<string> modelDefaults)
+    {
+        var asked = Asked(questions);
+        return asked.Count > 0 ? asked : modelDefaults;
+    }
+
+    private static List<string> Asked(IReadOnlyList<string>? questions) =>
         (questions ?? []).Where(q => !string.IsNullOrWhiteSpace(q)).Select(q => q.Trim()).Distinct(StringComparer.Ordinal).ToList();
 
-    private static string QuestionKey(IReadOnlyList<string>? questions) => string.Join('\u001f', Questions(questions));
+    private static string QuestionKey(IReadOnlyList<string>? questions) => string.Join('\u001f', Asked(questions));
 
     private sealed record Outcome(ClipPrediction? Prediction, string? Error, DateTimeOffset At);
 }

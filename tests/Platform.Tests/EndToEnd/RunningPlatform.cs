@@ -336,7 +336,8 @@ public sealed class RunningPlatform : IAsyncDisposable
     {
         var version = Assert.Single(await ModelVersionsAsync());
         var labels = new WorkerOptions().TopLabels;
-        var questions = GatewayOptions.WorldQuestions.Length;
+        // Uploads that name no questions get the worker's model's own (its labels.json).
+        var questions = VideoCoca.Inference.LabelSet.FromJson(File.ReadAllText(Path.Combine(_modelPath, "labels.json"))).Questions.Count;
         var stored = await StoredClipsAsync(clipsPerVideo.Keys.ToList());
         foreach (var (videoId, count) in clipsPerVideo)
         {

@@ -8,10 +8,11 @@ namespace VideoCoca.Platform.Tests.Gateway;
 public sealed class GatewayOptionsTests
 {
     [Fact]
-    public async Task UnsetDefaultQuestionsAreTheWorldsQuestions()
+    public async Task UnsetDefaultQuestionsAreLeftToTheModel()
     {
+        // None sent: each worker answers its own model's default questions (AnalyzeClipBatchConsumer).
         await using var app = GatewayApp.Build([]);
-        Assert.Equal(GatewayOptions.WorldQuestions, app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.DefaultQuestions);
+        Assert.Empty(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.DefaultQuestions);
     }
 
     /// <summary>Binding appends to an array's initial items: configured questions once came after the world's three.</summary>

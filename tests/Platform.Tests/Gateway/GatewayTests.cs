@@ -214,10 +214,6 @@ public sealed class GatewayTests(StackFixture stack) : IAsyncLifetime
         Assert.Empty(Query("/api/models", "get"));
     }
 
-    [Fact]
-    public void TheDefaultQuestionsAreTheWorldsQuestions() =>
-        Assert.Equal(VideoCoca.World.WorldVocabulary.Questions, GatewayOptions.WorldQuestions);
-
     private async Task AssertRefusedAsync(HttpContent content, string name, HttpStatusCode status, string message, string query = "")
     {
         content.Headers.ContentType ??= new MediaTypeHeaderValue("application/octet-stream");
