@@ -4,6 +4,7 @@ using VideoCoca.Cli.Console;
 using VideoCoca.Cli.Platform;
 using VideoCoca.Inference;
 using VideoCoca.Media;
+using VideoCoca.Cli.Demo;
 using VideoCoca.World;
 
 namespace VideoCoca.Cli.Commands;
@@ -13,27 +14,25 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "model folder", DefaultValueFactory = _ => new DirectoryInfo(DefaultModel()) };
+        var model = new Option<DirectoryInfo>("--model")
+        {
+            Description = "model folder (default: VCP_MODEL, the one the platform's worker runs, else the shipped model)",
+            DefaultValueFactory = _ => new DirectoryInfo(Environment.GetEnvironmentVariable("VCP_MODEL") ?? DefaultModel()),
+        };
         var seed = new Option<int?>("--seed") { Description = "seed of the demo video (default: a new one each run)" };
         var offline = new Option<bool>("--offline") { Description = "run the model in this process instead of through the platform's services" };
         var command = new Command("demo", "bring the platform up, upload a three-scene world video, print each 4-second clip's caption, label and answers, then ask a question and search the catalogue") { model, seed, offline };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
-            var videoSeed = parse.GetValue(seed) ?? Random.Shared.Next(1, 100000);
-            var folder = Path.Combine(Path.GetTempPath(), $"vcp-demo-{videoSeed}");
-            var options = new WorldSetOptions(1, videoSeed, 3, ClipGeometry.Reference);
-            await WorldSetGenerator.GenerateAsync(folder, options, cancellationToken: cancellationToken);
-            var video = Path.Combine(folder, "clip000.mp4");
-            var truth = SceneTruth(folder);
-            System.Console.WriteLine($"demo video: {video} (3 scenes of 4 s, seed {videoSeed})");
+            var modelFolder = parse.GetValue(model)!.FullName;
+            // The video shows the world the model learnt, so that its truth can be printed beside what the model says.
+            var demo = await DemoVideo.RenderAsync(modelFolder, parse.GetValue(seed) ?? Random.Shared.Next(1, 100000), cancellationToken);
+            System.Console.WriteLine($"demo video: {demo.Path} ({DemoVideo.Scenes} scenes of 4 s, seed {demo.Seed})");
             if (!parse.GetValue(offline))
             {
                 await PlatformCommands.RunPlatformScript("up", cancellationToken);
                 using var client = new GatewayClient(GatewayClient.DefaultAddress);
-                // The size question is left out of the upload and asked afterwards, so that the demo shows a question
-                // answered after the fact (by the workers, then stored with the clips) beside the ones asked at upload.
-                var uploadQuestions = WorldVocabulary.Questions.Where(q => q != WorldVocabulary.SizeQuestion).ToList();
-                var id = await client.UploadAsync(video, new GatewayClient.UploadOptions(ClipGeometry.Reference.Duration, 0, null, uploadQuestions), cancellationToken);
+                var id = await client.UploadAsync(demo.Path, new GatewayClient.UploadOptions(ClipGeometry.Reference.Duration, 0, null, demo.UploadQuestions ?? []), cancellationToken);
                 System.Console.WriteLine($"uploaded as video {id}");
                 var status = await PlatformCommands.WaitAsync(client, id, cancellationToken);
                 System.Console.WriteLine($"{status.State}: {status.Progress.Done}/{status.Progress.Total} clips{(status.Error is null ? "" : $" ({status.Error})")}");
@@ -42,12 +41,12 @@ public static class DemoCommand
                 {
                     System.Console.WriteLine();
                     PlatformCommands.PrintClips([results[i]]);
-                    if (i < truth.Count) System.Console.WriteLine($"  truth:  {truth[i]}");
+                    if (i < demo.Captions.Count) System.Console.WriteLine($"  truth:  {demo.Captions[i]}");
                 }
-                if (status.State != Contracts.Api.VideoState.Failed && truth.Count > 0)
+                if (status.State != Contracts.Api.VideoState.Failed)
                 {
-                    await AskAsync(client, id, truth, cancellationToken);
-                    await SearchAsync(client, id, truth, cancellationToken);
+                    await AskAsync(client, id, demo, cancellationToken);
+                    await SearchAsync(client, id, demo.SearchQuery, cancellationToken);
                 }
                 System.Console.WriteLine();
                 System.Console.WriteLine("the platform keeps running (./vcp down stops it); the API is at " + GatewayClient.DefaultAddress);
@@ -56,42 +55,41 @@ public static class DemoCommand
                 return status.State == Contracts.Api.VideoState.Failed ? CommandRunner.Failure : 0;
             }
 
-            var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName);
+            var loaded = ModelCheckpoint.Load(modelFolder);
             var loader = new ClipLoader(loaded.Model.Config);
-            var clips = await loader.LoadAsync(video, ClipGeometry.Reference.Duration, cancellationToken: cancellationToken);
-            var predictions = new VideoCocaPredictor(loaded).Predict(loader.ToBatch(clips));
+            var clips = await loader.LoadAsync(demo.Path, ClipGeometry.Reference.Duration, cancellationToken: cancellationToken);
+            var predictor = new VideoCocaPredictor(loaded);
+            var predictions = predictor.Predict(loader.ToBatch(clips), demo.UploadQuestions ?? loaded.Labels.Questions);
             for (var i = 0; i < clips.Count; i++)
             {
                 var p = predictions[i];
                 System.Console.WriteLine();
                 System.Console.WriteLine($"{ModelCommands.Timecode(clips[i].Start)}-{ModelCommands.Timecode(clips[i].End)}  {p.Caption}");
-                System.Console.WriteLine($"  label:  {p.Labels[0].Label} ({p.Labels[0].Confidence:0.00})");
+                System.Console.WriteLine($"  labels: {PlatformCommands.Labels(p.Labels.Select(l => (l.Label, (double)l.Confidence)))}");
                 foreach (var qa in p.Answers) System.Console.WriteLine($"  {qa.Question} {qa.Answer}");
-                if (i < truth.Count) System.Console.WriteLine($"  truth:  {truth[i]}");
+                if (i < demo.Captions.Count) System.Console.WriteLine($"  truth:  {demo.Captions[i]}");
             }
             return 0;
         });
         return command;
     }
 
-    /// <summary>The question the upload left out, asked of every clip now; each answer beside the scene's true size.</summary>
-    private static async Task AskAsync(GatewayClient client, Guid id, IReadOnlyList<string> truth, CancellationToken cancellationToken)
+    /// <summary>The question the upload left out, asked of every clip now; each answer beside the scene's true one.</summary>
+    private static async Task AskAsync(GatewayClient client, Guid id, DemoVideo demo, CancellationToken cancellationToken)
     {
-        var (_, asked) = await client.AskAsync(id, WorldVocabulary.SizeQuestion, [], cancellationToken);
+        var (_, asked) = await client.AskAsync(id, demo.LaterQuestion, [], cancellationToken);
         System.Console.WriteLine();
         System.Console.WriteLine($"ask: {asked.Question}");
         foreach (var answer in asked.Answers.OrderBy(a => a.ClipIndex))
         {
-            var size = answer.ClipIndex < truth.Count ? truth[answer.ClipIndex].Split(' ')[1] : "?";
-            System.Console.WriteLine($"  {ModelCommands.Timecode(answer.StartSeconds)}-{ModelCommands.Timecode(answer.EndSeconds)}  {answer.Answer ?? $"(no answer: {answer.Error})"}   truth: {size}");
+            var truth = answer.ClipIndex < demo.LaterTruth.Count ? demo.LaterTruth[answer.ClipIndex] : "?";
+            System.Console.WriteLine($"  {ModelCommands.Timecode(answer.StartSeconds)}-{ModelCommands.Timecode(answer.EndSeconds)}  {answer.Answer ?? $"(no answer: {answer.Error})"}   truth: {truth}");
         }
     }
 
-    /// <summary>Part of the first scene's caption ("red square") searched over the whole catalogue: this video's clips and any uploaded before.</summary>
-    private static async Task SearchAsync(GatewayClient client, Guid id, IReadOnlyList<string> truth, CancellationToken cancellationToken)
+    /// <summary>Part of the first scene searched over the whole catalogue: this video's clips and any uploaded before.</summary>
+    private static async Task SearchAsync(GatewayClient client, Guid id, string query, CancellationToken cancellationToken)
     {
-        var words = truth[0].Split(' ');
-        var query = $"{words[2]} {words[3]}";
         var (_, found) = await client.SearchAsync(new GatewayClient.SearchRequest(query, null, [], null, null, 5, false), cancellationToken);
         System.Console.WriteLine();
         System.Console.WriteLine($"search: \"{query}\" ({found.Mode}, top {found.Items.Count} of the catalogue)");
@@ -111,14 +109,5 @@ public static class DemoCommand
             if (Directory.Exists(candidate)) return candidate;
         }
         return Path.Combine("models", "world-tiny");
-    }
-
-    private static IReadOnlyList<string> SceneTruth(string folder)
-    {
-        var path = Path.Combine(folder, "scenes.jsonl");
-        if (!File.Exists(path)) return [];
-        return File.ReadLines(path)
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("caption").GetString() ?? "")
-            .ToList();
     }
 }

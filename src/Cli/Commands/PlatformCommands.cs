@@ -139,9 +139,20 @@ public static class PlatformCommands
         foreach (var clip in clips.OrderBy(c => c.Index))
         {
             System.Console.WriteLine($"{ModelCommands.Timecode(clip.StartSeconds)}-{ModelCommands.Timecode(clip.EndSeconds)}  {clip.Caption}");
-            if (clip.Labels.Count > 0) System.Console.WriteLine($"  label:  {clip.Labels[0].Label} ({clip.Labels[0].Confidence:0.00})");
+            if (clip.Labels.Count > 0) System.Console.WriteLine($"  labels: {Labels(clip.Labels.Select(l => (l.Label, l.Confidence)))}");
             foreach (var qa in clip.Answers) System.Console.WriteLine($"  {qa.Question} {qa.Answer}");
         }
+    }
+
+    /// <summary>
+    /// The top label, and the next ones while they keep at least a quarter of the confidence: a clip of two objects
+    /// doing different things has two actions, and a model that sees both splits its confidence between them.
+    /// </summary>
+    public static string Labels(IEnumerable<(string Label, double Confidence)> labels)
+    {
+        var ranked = labels.OrderByDescending(l => l.Confidence).ToList();
+        var shown = ranked.Take(1).Concat(ranked.Skip(1).TakeWhile(l => l.Confidence >= 0.25));
+        return string.Join(", ", shown.Select(l => $"{l.Label} ({l.Confidence:0.00})"));
     }
 
     public static string RepositoryRoot()
