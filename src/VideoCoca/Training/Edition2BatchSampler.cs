@@ -19,7 +19,9 @@ public sealed class Edition2BatchSampler(ModelConfig config, ITextTokenizer toke
 
     public int QuestionsPerClip => questionsPerClip;
 
-    public TrainingBatch Sample(int step, int batchSize)
+    public TrainingBatch Sample(int step, int batchSize) => Draw(step, batchSize).ToTensors(_normalizer);
+
+    public DrawnBatch Draw(int step, int batchSize)
     {
         var rng = new Random(HashCode.Combine(seed, step, 0x2ed17102));
         var (h, w) = (config.Vision.ImageHeight, config.Vision.ImageWidth);
@@ -76,7 +78,7 @@ public sealed class Edition2BatchSampler(ModelConfig config, ITextTokenizer toke
         }
         // The queries' rows are embedded for the contrast but never decoded: they have nothing to predict.
         var decoded = Enumerable.Range(0, rows).Where(r => r < batchSize || r >= 2 * batchSize).Select(r => (long)r).ToArray();
-        return new TrainingBatch(_normalizer.Normalize(pixels, batchSize, t, h, w), tensor(texts), tensor(targets), tensor(positives), batchSize)
+        return new DrawnBatch(pixels, batchSize, t, h, w, texts, targets, positives)
         {
             ContrastiveTexts = 2 * batchSize,
             DecodedRows = decoded,

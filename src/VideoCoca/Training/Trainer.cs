@@ -88,7 +88,8 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
         var end = Math.Min(options.Steps, stopAfter);
         // The next batch is drawn on another thread while this one trains: drawing is plain C# on one core, and a
         // batch depends on its step alone, so the order of work changes nothing in what is learnt.
-        Task<TrainingBatch>? next = start < end ? DrawAsync(sampler, start, options.BatchSize) : null;
+        var normalizer = new Preprocessing.FrameNormalizer(model.Config.Preprocess);
+        Task<DrawnBatch>? next = start < end ? DrawAsync(sampler, start, options.BatchSize) : null;
         for (var step = start; step < end; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -98,9 +99,10 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr * scales[index++];
 
             waiting.Start();
-            using var batch = next!.GetAwaiter().GetResult();
+            var drawn = next!.GetAwaiter().GetResult();
             waiting.Stop();
             next = step + 1 < end ? DrawAsync(sampler, step + 1, options.BatchSize) : null;
+            var batch = drawn.ToTensors(normalizer);
             var (contrastive, caption) = Losses(batch, encoderLearns, textLearns);
             var loss = contrastive * options.ContrastiveWeight + caption * options.CaptionWeight;
             optimizer.zero_grad();
@@ -123,9 +125,8 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
         model.eval();
     }
 
-    // Tensors made on a pool thread belong to no dispose scope: the loop disposes each batch itself.
-    private static Task<TrainingBatch> DrawAsync(ITrainingBatchSampler sampler, int step, int batchSize) =>
-        Task.Run(() => sampler.Sample(step, batchSize));
+    private static Task<DrawnBatch> DrawAsync(ITrainingBatchSampler sampler, int step, int batchSize) =>
+        Task.Run(() => sampler.Draw(step, batchSize));
 
     /// <summary>The two loss terms for a batch; frozen parts run without building a graph, which is most of LiT's speed.</summary>
     public (Tensor Contrastive, Tensor Caption) Losses(TrainingBatch batch, bool encoderLearns, bool textLearns)

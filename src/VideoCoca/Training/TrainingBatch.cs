@@ -1,3 +1,4 @@
+using VideoCoca.Preprocessing;
 using VideoCoca.Tokenization;
 using static TorchSharp.torch;
 
@@ -23,10 +24,28 @@ public sealed record TrainingBatch(Tensor Frames, Tensor Texts, Tensor Targets, 
     }
 }
 
-/// <summary>Draws the training batches of one world.</summary>
+/// <summary>
+/// A batch as plain arrays: drawn on any thread, made into tensors on the training thread (tensors made on another
+/// thread while the training thread ran the model crashed the process once in a long run).
+/// </summary>
+public sealed record DrawnBatch(float[] Pixels, int Clips, int Frames, int Height, int Width, long[,] Texts, long[,] Targets, float[,] Positives)
+{
+    public int ContrastiveTexts { get; init; } = Clips;
+
+    public long[]? DecodedRows { get; init; }
+
+    public TrainingBatch ToTensors(FrameNormalizer normalizer) =>
+        new(normalizer.Normalize(Pixels, Clips, Frames, Height, Width), tensor(Texts), tensor(Targets), tensor(Positives), Clips)
+        {
+            ContrastiveTexts = ContrastiveTexts,
+            DecodedRows = DecodedRows,
+        };
+}
+
+/// <summary>Draws the training batches of one world; a batch depends on the seed and the step only.</summary>
 public interface ITrainingBatchSampler
 {
-    TrainingBatch Sample(int step, int batchSize);
+    DrawnBatch Draw(int step, int batchSize);
 }
 
 /// <summary>Text rows with their next-token targets, and the pixel noise every world's training adds.</summary>

@@ -16,7 +16,9 @@ public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokeniz
 
     public int FramesPerClip => stage == TrainingStage.Image ? 1 : config.Video.Frames;
 
-    public TrainingBatch Sample(int step, int batchSize)
+    public TrainingBatch Sample(int step, int batchSize) => Draw(step, batchSize).ToTensors(_normalizer);
+
+    public DrawnBatch Draw(int step, int batchSize)
     {
         var rng = new Random(HashCode.Combine(seed, step, 0x5ca1ab1e));
         var (h, w, t) = (config.Vision.ImageHeight, config.Vision.ImageWidth, FramesPerClip);
@@ -74,7 +76,7 @@ public sealed class WorldBatchSampler(ModelConfig config, ITextTokenizer tokeniz
         for (var j = 0; j < batchSize; j++)
             positives[i, j] = captions[i] == captions[j] ? 1 : 0;
 
-        return new TrainingBatch(_normalizer.Normalize(pixels, batchSize, t, h, w), tensor(texts), tensor(targets), tensor(positives), batchSize);
+        return new DrawnBatch(pixels, batchSize, t, h, w, texts, targets, positives);
     }
 
     /// <summary>Mostly the reference 320x240, 4 s; sometimes another size, aspect or length, so the model does not learn one geometry.</summary>
