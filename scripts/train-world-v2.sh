@@ -8,10 +8,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${1:-$root/models/world-v2}
 work=${2:-$root/.vcp/train-v2}
 mkdir -p "$work"
-"$root/vcp" model train --world 2 --out "$work/image" --size tiny-2 --stage image --steps ${IMAGE_STEPS:-300} --batch-size 64 --lr 1e-3 --warmup 25 --seed 1
+"$root/vcp" model train --world 2 --out "$work/image" --size tiny-2 --stage image --steps ${IMAGE_STEPS:-1200} --batch-size 64 --lr 1e-3 --warmup 50 --seed 1 --questions-per-clip 3 --checkpoint-every 200
 "$root/vcp" model train --world 2 --out "$work/video" --init "$work/image" --stage video --tuning full --adaptation attentional-pooler \
   --temporal-embedding false --temporal-trend true --adaptation-lr-scale 1 \
-  --steps ${VIDEO_STEPS:-800} --batch-size 32 --lr 1e-3 --warmup 50 --seed 2 --checkpoint-every 100
+  --steps ${VIDEO_STEPS:-2000} --batch-size 32 --lr 1e-3 --warmup 50 --seed 2 --questions-per-clip 3 --checkpoint-every 200
 rm -rf "$out" && mkdir -p "$out"
 # The shipped folder holds what inference needs; the optimizer state stays in the work folder.
 cp "$work/video/"{model.safetensors,config.json,tokenizer.json,labels.json} "$out/"
