@@ -7,7 +7,7 @@
 #
 # Settings (environment): VCP_HOME (state, default <repo>/.vcp), VCP_GATEWAY_PORT (default 5080),
 # VCP_SILO_PORT / VCP_SILO_GATEWAY_PORT (Orleans, default 11111 / 30000), VCP_MODEL (worker's model folder,
-# default <repo>/models/world-tiny), VCP_TOKENIZER (CLIP's BPE file, for a model folder without tokenizer.json),
+# default <repo>/models/world-v2), VCP_TOKENIZER (CLIP's BPE file, for a model folder without tokenizer.json),
 # VCP_BUILD_DIR (the hosts' build output, default $VCP_HOME/build), VCP_SILO_OPERATIONS_PORT / VCP_WORKER_OPERATIONS_PORT
 # (the silo's and the worker's /metrics and /health, default 5081 / 5082), and those of scripts/stack.sh. Logs: $VCP_HOME/logs/<host>.log.
 set -euo pipefail
@@ -109,7 +109,7 @@ case ${1:-} in
     dotnet "$(dll_of migrator)" >>"$log_dir/migrator.log" 2>&1 || { log "migrator failed:"; tail -n 20 "$log_dir/migrator.log" >&2; exit 1; }
     export Gateway__Url="http://127.0.0.1:$gateway_port"
     export Orleans__SiloPort=${VCP_SILO_PORT:-11111} Orleans__GatewayPort=${VCP_SILO_GATEWAY_PORT:-30000}
-    export Worker__ModelPath=${VCP_MODEL:-$root/models/world-tiny}
+    export Worker__ModelPath=${VCP_MODEL:-$root/models/world-v2}
     [ -z "${VCP_TOKENIZER:-}" ] || export Worker__TokenizerPath=$VCP_TOKENIZER
     ingest_settings_from_model "$Worker__ModelPath"
     for name in "${hosts[@]}"; do start_host "$name"; done

@@ -100,14 +100,14 @@ public static class DemoCommand
         }
     }
 
-    /// <summary>models/world-tiny beside the vcp script, wherever the command is run from.</summary>
+    /// <summary>The shipped default model, models/world-v2, beside the vcp script, wherever the command is run from.</summary>
     internal static string DefaultModel()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "models", "world-tiny");
+            var candidate = Path.Combine(dir.FullName, "models", "world-v2");
             if (Directory.Exists(candidate)) return candidate;
         }
-        return Path.Combine("models", "world-tiny");
+        return Path.Combine("models", "world-v2");
     }
 }

@@ -33,7 +33,7 @@ public static class PipelineBenchCommand
         };
         var model = new Option<DirectoryInfo>("--model")
         {
-            Description = "model of the model-only run: the worker's (VCP_MODEL, else models/world-tiny)",
+            Description = "model of the model-only run: the worker's (VCP_MODEL, else the shipped default, models/world-v2)",
             DefaultValueFactory = _ => new DirectoryInfo(Environment.GetEnvironmentVariable("VCP_MODEL") ?? DemoCommand.DefaultModel()),
         };
         var rounds = new Option<int>("--rounds")

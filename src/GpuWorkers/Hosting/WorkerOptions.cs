@@ -8,7 +8,7 @@ public sealed class WorkerOptions
     public const string SectionName = "Worker";
 
     /// <summary>The model folder (model.safetensors, config.json, tokenizer.json, labels.json); relative paths are taken from the repository root when found, else the working folder.</summary>
-    public string ModelPath { get; set; } = "models/world-tiny";
+    public string ModelPath { get; set; } = "models/world-v2";
 
     /// <summary>CLIP's BPE vocabulary file, for a model folder that has weights and config.json but no tokenizer.json (open_clip weights copied by hand); empty uses the folder's tokenizer.json.</summary>
     public string TokenizerPath { get; set; } = "";
