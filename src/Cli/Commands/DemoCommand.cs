@@ -32,6 +32,7 @@ public static class DemoCommand
             {
                 await PlatformCommands.RunPlatformScript("up", cancellationToken);
                 using var client = new GatewayClient(GatewayClient.DefaultAddress);
+                await ActiveModelCheck.RequireActiveWorkerAsync(client, TimeSpan.FromMinutes(2), cancellationToken);
                 var id = await client.UploadAsync(demo.Path, new GatewayClient.UploadOptions(ClipGeometry.Reference.Duration, 0, null, demo.UploadQuestions ?? []), cancellationToken);
                 System.Console.WriteLine($"uploaded as video {id}");
                 var status = await PlatformCommands.WaitAsync(client, id, cancellationToken);

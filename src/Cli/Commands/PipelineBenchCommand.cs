@@ -83,7 +83,7 @@ public static class PipelineBenchCommand
                 {
                     await PlatformCommands.RunPlatformScript("up", cancellationToken);
                 }
-                await RequireActiveWorkerAsync(client, cancellationToken);
+                await ActiveModelCheck.RequireActiveWorkerAsync(client, TimeSpan.FromMinutes(2), cancellationToken);
                 var benchmark = new PipelineBenchmark(client, TimeSpan.FromSeconds(limit), PlatformCommands.RepositoryRoot(), address);
                 await CommandRunner.WithProgressAsync("warming the platform up (one video)", async report =>
                 {
@@ -139,17 +139,6 @@ public static class PipelineBenchCommand
     /// Uploads go to the active model version's queue: with no worker of it running (another model's worker started
     /// since), every video would wait until the timeout. Said at once instead, with the way out.
     /// </summary>
-    private static async Task RequireActiveWorkerAsync(GatewayClient client, CancellationToken cancellationToken)
-    {
-        var models = await client.ListModelVersionsAsync(cancellationToken);
-        var active = models.Versions.FirstOrDefault(v => v.Active);
-        if (active is null || active.Workers > 0) return;
-        var running = models.Versions.Where(v => v.Workers > 0).Select(v => v.Name).ToList();
-        throw new UserInputException(
-            $"the active model version {active.Name} has no worker running, so uploads would wait for one" +
-            (running.Count > 0 ? $"; workers run {string.Join(", ", running)}: activate one with ./vcp models activate {running[0]}" : ""));
-    }
-
     private static string? LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
 
