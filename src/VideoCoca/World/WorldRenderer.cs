@@ -10,9 +10,11 @@ public sealed record ClipGeometry(int Width, int Height, double Duration, int Fr
     public int Side(string size) => size == "small" ? Height / 8 : Height / 4;
 
     /// <summary>Horizontal and vertical distance covered over the whole clip: half of what the frame leaves free.</summary>
-    public (double Dx, double Dy) Travel(string size, string motion)
+    public (double Dx, double Dy) Travel(string size, string motion) => Travel(Side(size), motion);
+
+    /// <summary>The same for a box of <paramref name="side"/> pixels, whatever sets its size (the second edition's objects are larger).</summary>
+    public (double Dx, double Dy) Travel(int side, string motion)
     {
-        var side = Side(size);
         var horizontal = (Width - side) / 2.0;
         var vertical = (Height - side) / 2.0;
         return motion switch

@@ -12,29 +12,15 @@ public enum Edition2Draw
 /// <summary>Second-edition geometry: object sides and travel per world-v2.md.</summary>
 public static class Edition2Geometry
 {
-    public static int Side(this ClipGeometry geometry, string size, int edition) =>
-        edition == 2 ? (size == "small" ? geometry.Height / 5 : geometry.Height / 3) : geometry.Side(size);
+    /// <summary>An object's box side: a fifth of the frame's height when small, a third when large (rounded down).</summary>
+    public static int Side(ClipGeometry geometry, string size) => size == "small" ? geometry.Height / 5 : geometry.Height / 3;
 
-    public static int LargeSide(ClipGeometry geometry) => geometry.Height / 3;
-
-    /// <summary>Distance covered over the whole clip: half of what the frame leaves free beside the object's box.</summary>
-    public static (double Dx, double Dy) Travel(ClipGeometry geometry, int side, string motion)
-    {
-        var horizontal = (geometry.Width - side) / 2.0;
-        var vertical = (geometry.Height - side) / 2.0;
-        return motion switch
-        {
-            "left" => (-horizontal, 0), "right" => (horizontal, 0),
-            "up" => (0, -vertical), "down" => (0, vertical),
-            "still" => (0, 0),
-            _ => throw new ArgumentException($"unknown motion '{motion}'"),
-        };
-    }
+    public static int LargeSide(ClipGeometry geometry) => Side(geometry, "large");
 
     /// <summary>The top-left corner of an object's box at time t, linear over the clip.</summary>
     public static (double X, double Y) Position(ClipGeometry geometry, Edition2Object o, double t)
     {
-        var (dx, dy) = Travel(geometry, geometry.Side(o.Size, 2), o.Motion);
+        var (dx, dy) = geometry.Travel(Side(geometry, o.Size), o.Motion);
         var f = Math.Clamp(t / geometry.Duration, 0, 1);
         return (o.StartX + dx * f, o.StartY + dy * f);
     }
@@ -83,13 +69,13 @@ public static class Edition2Renderer
         {
             var placed = objects.Select(o =>
             {
-                var side = geometry.Side(o.Size, 2);
-                var (dx, dy) = Edition2Geometry.Travel(geometry, side, o.Motion);
+                var side = Edition2Geometry.Side(geometry, o.Size);
+                var (dx, dy) = geometry.Travel(side, o.Motion);
                 return o with { StartX = Math.Round(StartIn(geometry.Width - side, dx)), StartY = Math.Round(StartIn(geometry.Height - side, dy)) };
             }).ToList();
             if (placed.Count == 2)
             {
-                double Centre(Edition2Object o) => o.StartX + geometry.Side(o.Size, 2) / 2.0;
+                double Centre(Edition2Object o) => o.StartX + Edition2Geometry.Side(geometry, o.Size) / 2.0;
                 if (Math.Abs(Centre(placed[0]) - Centre(placed[1])) < Edition2Geometry.LargeSide(geometry)) continue;
             }
             return placed.OrderBy(o => o.StartX).ToList();
@@ -168,7 +154,7 @@ public static class Edition2Renderer
         public static ShapeBox Of(Edition2Object o, ClipGeometry geometry, double time)
         {
             var (x, y) = Edition2Geometry.Position(geometry, o, time);
-            return new ShapeBox(o.Shape, Math.Round(x), Math.Round(y), geometry.Side(o.Size, 2));
+            return new ShapeBox(o.Shape, Math.Round(x), Math.Round(y), Edition2Geometry.Side(geometry, o.Size));
         }
 
         /// <summary>Whether the full-size pixel's centre is inside the shape.</summary>

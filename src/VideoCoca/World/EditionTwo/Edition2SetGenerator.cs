@@ -14,7 +14,7 @@ public static class Edition2SetGenerator
         var (w, h) = (options.Geometry.Width, options.Geometry.Height);
         if (Math.Min(w, h) < 96 || Math.Max(w, h) < 128) throw new UserInputException($"the second edition's frames are at least 128x96 (or 96x128), not {w}x{h}");
         // Two objects' centres start a large side apart: two small boxes at the frame's edges are as far apart as they get.
-        var (small, large) = (options.Geometry.Side("small", 2), Edition2Geometry.LargeSide(options.Geometry));
+        var (small, large) = (Edition2Geometry.Side(options.Geometry, "small"), Edition2Geometry.LargeSide(options.Geometry));
         if (w < small + large)
             throw new UserInputException($"a {w}x{h} frame is too narrow for two objects a large side ({large} px) apart: the second edition needs a width of at least {small + large}");
     }

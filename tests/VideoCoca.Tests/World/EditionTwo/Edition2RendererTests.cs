@@ -39,7 +39,7 @@ public sealed class Edition2RendererTests
         {
             var (a, b) = (scene.Objects[0], scene.Objects[1]);
             Assert.False(a.Shape == b.Shape && a.Color == b.Color, scene.Caption);
-            double Centre(Edition2Object o) => o.StartX + geometry.Side(o.Size, 2) / 2.0;
+            double Centre(Edition2Object o) => o.StartX + Edition2Geometry.Side(geometry, o.Size) / 2.0;
             Assert.True(Centre(b) - Centre(a) >= Edition2Geometry.LargeSide(geometry), $"{scene.Caption}: centres {Centre(a)} and {Centre(b)}");
             Assert.True(a.StartX < b.StartX, $"{scene.Caption}: the first object's box starts at {a.StartX}, the second's at {b.StartX}");
         }
@@ -52,7 +52,7 @@ public sealed class Edition2RendererTests
         var geometry = new ClipGeometry(width, height, 4);
         foreach (var o in Draw(geometry, Edition2Draw.Training).Concat(Draw(geometry, Edition2Draw.Withheld)).SelectMany(s => s.Objects))
         {
-            var side = geometry.Side(o.Size, 2);
+            var side = Edition2Geometry.Side(geometry, o.Size);
             foreach (var t in new[] { 0, geometry.Duration / 2, geometry.Duration })
             {
                 // Where the box is, and where it is drawn (on whole pixels).
