@@ -35,6 +35,7 @@ public static class ModelCommands
         var placement = new Option<string?>("--temporal-placement") { Description = "where the temporal embedding enters: pooler-input or encoder-input" };
         var cascade = new Option<bool?>("--cascade") { Description = "the paper's cascade: a one-query contrastive pooler over the captioning pooler (new models only)" };
         var imageSize = new Option<string?>("--image-size") { Description = "frame size WIDTHxHEIGHT the model reads, e.g. 64x64, multiples of the patch size (new models only; default: the size's)" };
+        var stem = new Option<string?>("--stem") { Description = "how pixels become patch tokens: rgb (open_clip's) or value-colour (shape from each pixel's brightest channel, colour from each patch's mean; new models only)" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
@@ -45,10 +46,11 @@ public static class ModelCommands
         var twins = new Option<bool>("--reversed-twins") { Description = "video stage: pair every clip with itself played backwards (opposite motion in its caption)" };
         var world = new Option<int>("--world") { Description = "the shapes world's edition: 1 (one square) or 2 (one or two squares, circles, triangles; shared/world-v2.md)", DefaultValueFactory = _ => 1 };
         var questionsPerClip = new Option<int>("--questions-per-clip") { Description = "second world: question-answer rows per clip in a batch", DefaultValueFactory = _ => 2 };
+        var wordNoise = new Option<double>("--word-noise") { Description = "second world: chance that each size, colour or shape word the decoder reads is swapped for a random one of its kind (targets stay true)", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "train on the shapes world, rendered in memory; resumes when --out holds an unfinished run")
         {
-            output, size, init, stage, tuning, adaptation, temporal, gain, trend, placement, cascade, imageSize, steps, batch, lr, warmup, seed, adaptationLr, every, twins,
-            world, questionsPerClip,
+            output, size, init, stage, tuning, adaptation, temporal, gain, trend, placement, cascade, imageSize, stem, steps, batch, lr, warmup, seed, adaptationLr, every, twins,
+            world, questionsPerClip, wordNoise,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -59,15 +61,20 @@ public static class ModelCommands
                 BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
                 Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(every), AdaptationLearningRateScale = parse.GetValue(adaptationLr),
                 ReversedTwins = parse.GetValue(twins), World = parse.GetValue(world), QuestionsPerClip = parse.GetValue(questionsPerClip),
+                WordNoise = parse.GetValue(wordNoise),
             };
             if (options.World is not (1 or 2)) throw new UserInputException($"--world must be 1 or 2, not {options.World}");
             if (options.World == 2 && options.ReversedTwins) throw new UserInputException("--reversed-twins is for the first world only");
+            if (options.WordNoise is < 0 or >= 1) throw new UserInputException("--word-noise must be at least 0 and below 1");
+            if (options.World == 1 && options.WordNoise > 0) throw new UserInputException("--word-noise is for the second world only");
             if (options.QuestionsPerClip < 1) throw new UserInputException("--questions-per-clip must be at least 1");
             if (options.Steps < 1 || options.BatchSize < 2) throw new UserInputException("--steps must be at least 1 and --batch-size at least 2 (the contrastive loss needs negatives)");
             var frameSize = parse.GetValue(imageSize) is { } text ? ParseImageSize(text) : ((int Width, int Height)?)null;
             TorchSharp.torch.manual_seed(options.Seed);
             var resumed = ModelCheckpoint.ReadTrainingState(folder);
             // The position embedding has one row per patch, so weights of one frame size cannot read another.
+            if (parse.GetValue(stem) is not null && (resumed is not null || parse.GetValue(init) is not null))
+                throw new UserInputException("--stem applies to a new model only: a resumed run or an --init model keeps its stem");
             if (frameSize is not null && (resumed is not null || parse.GetValue(init) is not null))
                 throw new UserInputException("--image-size applies to a new model only: a resumed run or an --init model keeps its frame size");
             LoadedModel start;
@@ -96,6 +103,7 @@ public static class ModelCommands
                         ContrastivePoolerCascade = parse.GetValue(cascade) ?? config.Vision.ContrastivePoolerCascade,
                         ImageWidth = frameSize?.Width ?? config.Vision.ImageWidth,
                         ImageHeight = frameSize?.Height ?? config.Vision.ImageHeight,
+                        Stem = parse.GetValue(stem) is { } named ? ParseStem(named) : config.Vision.Stem,
                     },
                 };
                 if (config.Vision.ImageWidth % config.Vision.PatchSize != 0 || config.Vision.ImageHeight % config.Vision.PatchSize != 0)
@@ -116,6 +124,13 @@ public static class ModelCommands
         });
         return command;
     }
+
+    private static VisionStem ParseStem(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "rgb" => VisionStem.Rgb,
+        "value-colour" => VisionStem.ValueColour,
+        _ => throw new UserInputException($"--stem must be rgb or value-colour, not '{text}'"),
+    };
 
     private static (int Width, int Height) ParseImageSize(string text)
     {
@@ -169,7 +184,8 @@ public static class ModelCommands
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var precision = new Option<string>("--precision") { Description = "float32 or bfloat16: the number format to run the model in (a worker's Worker:Precision)", DefaultValueFactory = _ => "float32" };
-        var command = new Command("eval", "score a model on a labelled world set") { model, data, json, batch, precision };
+        var mistakes = new Option<FileInfo?>("--mistakes") { Description = "second world: write every clip the model got something wrong on to this file, a JSON object a line" };
+        var command = new Command("eval", "score a model on a labelled world set") { model, data, json, batch, precision, mistakes };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             var format = InferencePrecisions.ParseOption(parse.GetValue(precision), "--precision");
@@ -177,14 +193,18 @@ public static class ModelCommands
             // The set is read before the model: a bad set is refused without waiting for the model to load.
             var secondEdition = LabelledSet.EditionOf(folder) == 2 ? Edition2LabelledSet.Load(folder) : null;
             var set = secondEdition is null ? LabelledSet.Load(folder) : null;
+            if (set is not null && parse.GetValue(mistakes) is not null) throw new UserInputException("--mistakes is for second-world sets");
             var loaded = ModelCheckpoint.Load(parse.GetValue(model)!.FullName, precision: format);
             TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
             var (predictor, clips) = (new VideoCocaPredictor(loaded), new ClipLoader(loaded.Model.Config));
             if (secondEdition is not null)
             {
                 var evaluator2 = new Edition2Evaluator(predictor, clips);
+                var wrong = new List<Edition2Mistake>();
                 PrintEdition2Report(await EvaluateWithProgressAsync(p => evaluator2.Progress += p,
-                    () => evaluator2.EvaluateAsync(secondEdition, parse.GetValue(batch), cancellationToken)), parse.GetValue(json));
+                    () => evaluator2.EvaluateAsync(secondEdition, parse.GetValue(batch), cancellationToken, wrong)), parse.GetValue(json));
+                if (parse.GetValue(mistakes) is { } file)
+                    await File.WriteAllLinesAsync(file.FullName, wrong.Select(m => JsonSerializer.Serialize(m)), cancellationToken);
                 return 0;
             }
             var evaluator = new WorldEvaluator(predictor, clips);

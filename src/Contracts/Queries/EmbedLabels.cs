@@ -20,5 +20,8 @@ public sealed record EmbedLabels(string ModelVersion, IReadOnlyList<string> Labe
 [MessageUrn("videococa:label-prompts")]
 public sealed record LabelPrompts(string ModelVersion, IReadOnlyList<LabelPromptVectors> Labels, double LogitScale);
 
-/// <summary>One label's prompts' L2-normalised embeddings (each of the version's embedding dimension).</summary>
-public sealed record LabelPromptVectors(string Label, IReadOnlyList<float[]> Vectors);
+/// <summary>
+/// One label's prompts' L2-normalised embeddings (each of the version's embedding dimension), and for a label the model
+/// grounds in its captions the words a caption states it in (<see cref="ZeroShot.CaptionGrounded"/>); null otherwise.
+/// </summary>
+public sealed record LabelPromptVectors(string Label, IReadOnlyList<float[]> Vectors, IReadOnlyList<string>? StatedAs = null);

@@ -37,4 +37,26 @@ public static class ZeroShot
         }
         return confidences;
     }
+
+    /// <summary>
+    /// The confidences grounded in the clip's caption, as the worker grounds its model's labels at upload: the mean of
+    /// the given distribution and the caption's (the labels whose words it states, shared equally). Unchanged when it
+    /// states none of them.
+    /// </summary>
+    /// <param name="confidences">Each label's confidence, as <see cref="PromptEnsembles"/> gives them.</param>
+    /// <param name="statedAs">Per label, the phrases a caption states it in, or null for a label not grounded.</param>
+    /// <param name="caption">The clip's caption, as the model wrote it.</param>
+    public static double[] CaptionGrounded(IReadOnlyList<double> confidences, IReadOnlyList<IReadOnlyList<string>?> statedAs, string caption)
+    {
+        ArgumentNullException.ThrowIfNull(caption);
+        if (statedAs.Count != confidences.Count) throw new ArgumentException("one phrase list per label", nameof(statedAs));
+        var padded = $" {string.Join(' ', caption.Split(' ', StringSplitOptions.RemoveEmptyEntries))} ";
+        var stated = statedAs.Select(p => p?.Any(phrase => phrase.Trim().Length > 0 && padded.Contains($" {phrase.Trim()} ", StringComparison.OrdinalIgnoreCase)) == true).ToArray();
+        var count = stated.Count(s => s);
+        if (count == 0) return confidences.ToArray();
+        return confidences.Select((c, i) => (1 - CaptionWeight) * c + CaptionWeight * (stated[i] ? 1.0 / count : 0)).ToArray();
+    }
+
+    /// <summary>The caption's share in a grounded label's confidence.</summary>
+    public const double CaptionWeight = 0.5;
 }

@@ -144,11 +144,15 @@ public static class QuestionEndpoints
         var prompts = embedded.Labels.SelectMany(l => l.Vectors).Select(v => ClipSearch.VectorText(v)).ToArray();
         var promptLabel = embedded.Labels.SelectMany((l, label) => l.Vectors.Select(_ => label)).ToArray();
         var cosines = await CosinesAsync(db, videoId, version.Id, prompts, cancellationToken);
-        var clips = cosines.GroupBy(c => (c.Index, c.Start, c.End)).OrderBy(g => g.Key.Index).Select(g =>
+        var statedAs = embedded.Labels.Select(l => l.StatedAs).ToList();
+        var grounded = statedAs.Any(s => s is { Count: > 0 });
+        var clips = cosines.GroupBy(c => (c.Index, c.Start, c.End, c.Caption)).OrderBy(g => g.Key.Index).Select(g =>
         {
             var byLabel = g.GroupBy(c => promptLabel[c.Prompt]).OrderBy(l => l.Key)
                 .Select(l => (IReadOnlyList<double>)l.OrderBy(c => c.Prompt).Select(c => c.Cosine).ToList()).ToList();
             var confidences = ZeroShot.PromptEnsembles(byLabel, embedded.LogitScale);
+            // The model's own actions are grounded in the stored caption, as the worker grounded them at upload.
+            if (grounded) confidences = ZeroShot.CaptionGrounded(confidences, statedAs, g.Key.Caption);
             var scores = labels.Select((label, i) => new LabelConfidence(label, confidences[i]))
                 .OrderByDescending(s => s.Confidence).ToList();
             return new ClipLabelScores(g.Key.Index, g.Key.Start, g.Key.End, scores);
@@ -197,7 +201,7 @@ public static class QuestionEndpoints
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private sealed record ClipCosine(int Index, double Start, double End, int Prompt, double Cosine);
+    private sealed record ClipCosine(int Index, double Start, double End, int Prompt, double Cosine, string Caption);
 
     /// <summary>Every analysed clip's cosine similarity to every prompt's embedding, computed where the clip embeddings are.</summary>
     private static async Task<List<ClipCosine>> CosinesAsync(ResultsDbContext db, Guid videoId, int versionId, string[] promptVectors, CancellationToken cancellationToken)
@@ -207,7 +211,7 @@ public static class QuestionEndpoints
         {
             await using var command = (NpgsqlCommand)db.Database.GetDbConnection().CreateCommand();
             command.CommandText = """
-                SELECT c.index, c.start_seconds, c.end_seconds, (l.ord - 1)::int, (1 - (r.embedding <=> l.vec::vector))::float8
+                SELECT c.index, c.start_seconds, c.end_seconds, (l.ord - 1)::int, (1 - (r.embedding <=> l.vec::vector))::float8, r.caption
                 FROM clips c JOIN clip_results r ON r.clip_id = c.id AND r.model_version_id = @version
                 CROSS JOIN unnest(@prompts::text[]) WITH ORDINALITY AS l(vec, ord)
                 WHERE c.video_id = @video
@@ -220,7 +224,7 @@ public static class QuestionEndpoints
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(new ClipCosine(reader.GetInt32(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetInt32(3), reader.GetDouble(4)));
+                rows.Add(new ClipCosine(reader.GetInt32(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetInt32(3), reader.GetDouble(4), reader.GetString(5)));
             }
             return rows;
         }

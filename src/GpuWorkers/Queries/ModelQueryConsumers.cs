@@ -49,7 +49,7 @@ public sealed class EmbedLabelsConsumer(ModelRuntime runtime) : IConsumer<EmbedL
         ModelQueryChecks.EnsureVersion(runtime, request.ModelVersion);
         var embedded = runtime.Predictor.EmbedLabels(request.Labels);
         await context.RespondAsync(new LabelPrompts(runtime.VersionName,
-            embedded.Select(l => new LabelPromptVectors(l.Label, l.Vectors)).ToList(), runtime.Predictor.LogitScale));
+            embedded.Select(l => new LabelPromptVectors(l.Label, l.Vectors, l.StatedAs)).ToList(), runtime.Predictor.LogitScale));
     }
 }
 

@@ -3,6 +3,20 @@ using System.Text.Json.Serialization;
 
 namespace VideoCoca.Configuration;
 
+/// <summary>How a frame's pixels become patch tokens.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<VisionStem>))]
+public enum VisionStem
+{
+    /// <summary>open_clip's: one convolution over the three colour channels.</summary>
+    [JsonStringEnumMemberName("rgb")] Rgb,
+    /// <summary>
+    /// Shape and colour apart: the convolution reads each pixel's value (its brightest channel), the same for an object
+    /// of any pure colour, and each patch adds a projection of its mean colour, which holds no outline finer than a
+    /// patch. A shape is then seen the same way in every colour, including colours it was never trained in.
+    /// </summary>
+    [JsonStringEnumMemberName("value-colour")] ValueColour,
+}
+
 /// <summary>How the T x N frame tokens of a clip become the poolers' outputs.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<VideoAdaptation>))]
 public enum VideoAdaptation
@@ -49,6 +63,8 @@ public sealed record VisionConfig
     public int PoolerHeads { get; init; } = 8;
     /// <summary>The CoCa paper's cascade: a one-query contrastive pooler on top of the captioning pooler's outputs.</summary>
     public bool ContrastivePoolerCascade { get; init; }
+    /// <summary>How pixels become patch tokens; open_clip's models are <see cref="VisionStem.Rgb"/>.</summary>
+    public VisionStem Stem { get; init; } = VisionStem.Rgb;
     /// <summary>Start the positional embedding at 2-D sines and cosines of the patch's row and column (as MAE does) instead of noise.</summary>
     public bool SinCosPositionInit { get; init; }
 

@@ -17,6 +17,20 @@ public sealed record Edition2EvaluationReport(
     [property: JsonPropertyName("clips_per_second")] double ClipsPerSecond,
     [property: JsonPropertyName("errors")] IReadOnlyList<string> Errors);
 
+/// <summary>A clip the model said something wrong about: what it should have said and what it said.</summary>
+public sealed record Edition2Mistake(
+    [property: JsonPropertyName("file")] string File,
+    [property: JsonPropertyName("caption")] string Caption,
+    [property: JsonPropertyName("said")] string Said,
+    [property: JsonPropertyName("actions")] IReadOnlyList<string> Actions,
+    [property: JsonPropertyName("labels")] IReadOnlyList<string> Labels,
+    [property: JsonPropertyName("wrong_answers")] IReadOnlyList<Edition2WrongAnswer> WrongAnswers);
+
+public sealed record Edition2WrongAnswer(
+    [property: JsonPropertyName("question")] string Question,
+    [property: JsonPropertyName("answer")] string Answer,
+    [property: JsonPropertyName("said")] string Said);
+
 /// <summary>
 /// Scores a model on a second-edition labelled set: captions, action label sets, answers to each clip's own questions
 /// by form, text-to-video retrieval, search for the set's queries, speed.
@@ -25,7 +39,8 @@ public sealed class Edition2Evaluator(VideoCocaPredictor predictor, ClipLoader l
 {
     public event Action<int, int>? Progress;
 
-    public async Task<Edition2EvaluationReport> EvaluateAsync(Edition2LabelledSet set, int batchSize = 32, CancellationToken cancellationToken = default)
+    /// <param name="mistakes">When given, receives every clip the model got a caption, its action set or an answer wrong on.</param>
+    public async Task<Edition2EvaluationReport> EvaluateAsync(Edition2LabelledSet set, int batchSize = 32, CancellationToken cancellationToken = default, ICollection<Edition2Mistake>? mistakes = null)
     {
         // The predictor asks one list of questions of a whole batch: the batch is asked every question any of its clips
         // lists, and each clip is scored on its own (Score ignores the others' answers).
@@ -34,6 +49,7 @@ public sealed class Edition2Evaluator(VideoCocaPredictor predictor, ClipLoader l
                 topLabels: WorldVocabulary.Actions.Length),
             (done, total) => Progress?.Invoke(done, total), cancellationToken);
         var embeddings = predicted.Embeddings;
+        foreach (var mistake in Mistakes(predicted.Predictions)) mistakes?.Add(mistake);
         return Score(predicted.Predictions, set.SearchQueries,
             texts => LabelledClipPredictor.TextToClipSimilarity(predictor, texts, embeddings),
             predicted.ClipsPerSecond, predicted.Errors);
@@ -75,6 +91,20 @@ public sealed class Edition2Evaluator(VideoCocaPredictor predictor, ClipLoader l
             search,
             clipsPerSecond,
             errors);
+    }
+
+    /// <summary>The clips with a wrong caption, action set or answer (to a question their labels ask), in set order.</summary>
+    public static IEnumerable<Edition2Mistake> Mistakes(IReadOnlyList<(Edition2Label Label, ClipPrediction Prediction)> predictions)
+    {
+        foreach (var (label, prediction) in predictions)
+        {
+            var said = prediction.Answers.GroupBy(a => a.Question).ToDictionary(g => g.Key, g => g.First().Answer);
+            var wrong = label.Qa.Where(q => said.GetValueOrDefault(q.Question) != q.Answer)
+                .Select(q => new Edition2WrongAnswer(q.Question, q.Answer, said.GetValueOrDefault(q.Question, ""))).ToList();
+            var labels = prediction.Labels.OrderByDescending(l => l.Confidence).Take(label.Actions.Count).Select(l => l.Label).ToList();
+            if (prediction.Caption != label.Caption || !ActionSetExact(label.Actions, prediction.Labels) || wrong.Count > 0)
+                yield return new Edition2Mistake(label.File, label.Caption, prediction.Caption, label.Actions, labels, wrong);
+        }
     }
 
     /// <summary>With k the clip's actions, are the model's k most confident labels exactly those?</summary>

@@ -5,10 +5,15 @@ using VideoCoca.World.EditionTwo;
 
 namespace VideoCoca.Inference;
 
-/// <summary>An action label and the prompts (whole captions) whose probability mass is its confidence.</summary>
+/// <summary>
+/// An action label and the prompts (whole captions) whose probability mass is its confidence; optionally the words a
+/// caption of the model's states it in ("moves left"), which ground the label in the model's own caption
+/// (<see cref="StatedLabels"/>).
+/// </summary>
 public sealed record ActionLabel(
     [property: JsonPropertyName("label")] string Label,
-    [property: JsonPropertyName("prompts")] IReadOnlyList<string> Prompts);
+    [property: JsonPropertyName("prompts")] IReadOnlyList<string> Prompts,
+    [property: JsonPropertyName("stated_as"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? StatedAs = null);
 
 /// <summary>What a model classifies clips into and which questions it answers by default; saved beside the weights.</summary>
 public sealed record LabelSet(
@@ -29,7 +34,7 @@ public sealed record LabelSet(
 
     /// <summary>The second world's five actions, each ensembled over the three shapes, and the questions every clip has an answer to.</summary>
     public static LabelSet SecondWorld() => new(
-        Edition2Vocabulary.ActionPrompts().Select(a => new ActionLabel(a.Label, a.Prompts)).ToList(),
+        Edition2Vocabulary.ActionPrompts().Select(a => new ActionLabel(a.Label, a.Prompts, [Edition2Vocabulary.StatedAction(a.Label)])).ToList(),
         Edition2Vocabulary.DefaultQuestions) { WorldEdition = 2 };
 
     /// <summary>The action whose label is <paramref name="label"/> (ignoring case and surrounding spaces), or null.</summary>

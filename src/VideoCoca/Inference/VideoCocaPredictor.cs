@@ -10,8 +10,11 @@ public sealed record LabelScore(string Label, float Confidence);
 
 public sealed record QuestionAnswer(string Question, string Answer);
 
-/// <summary>A label's prompts (<see cref="LabelSet.PromptsFor"/>) and their L2-normalised text embeddings, in the same order.</summary>
-public sealed record LabelPromptEmbeddings(string Label, IReadOnlyList<string> Prompts, IReadOnlyList<float[]> Vectors);
+/// <summary>
+/// A label's prompts (<see cref="LabelSet.PromptsFor"/>) and their L2-normalised text embeddings, in the same order, and
+/// for a known action the model grounds in its captions the words a caption states it in (<see cref="StatedLabels"/>).
+/// </summary>
+public sealed record LabelPromptEmbeddings(string Label, IReadOnlyList<string> Prompts, IReadOnlyList<float[]> Vectors, IReadOnlyList<string>? StatedAs = null);
 
 /// <summary>Everything the model says about one clip.</summary>
 public sealed record ClipPrediction(string Caption, IReadOnlyList<LabelScore> Labels, IReadOnlyList<QuestionAnswer> Answers, float[] Embedding);
@@ -124,7 +127,7 @@ public sealed class VideoCocaPredictor
         {
             if (actions[i] is { } action)
             {
-                embedded.Add(new LabelPromptEmbeddings(labels[i], prompts[i], _actionPromptVectors[action]));
+                embedded.Add(new LabelPromptEmbeddings(labels[i], prompts[i], _actionPromptVectors[action], action.StatedAs));
             }
             else
             {
@@ -173,13 +176,17 @@ public sealed class VideoCocaPredictor
         var labelCount = _labels.Actions.Count;
         var dim = (int)embeddings.shape[1];
         var results = new List<ClipPrediction>(batch);
+        var grounded = StatedLabels.Apply(_labels.Actions);
         for (var b = 0; b < batch; b++)
         {
+            var caption = Decode(captions[b]);
+            var contrastive = probs.AsSpan(b * labelCount, labelCount);
+            var confidences = grounded ? StatedLabels.Confidences(_labels.Actions, contrastive, caption) : contrastive.ToArray();
             var labels = Enumerable.Range(0, labelCount)
-                .Select(i => new LabelScore(_labels.Actions[i].Label, probs[b * labelCount + i]))
+                .Select(i => new LabelScore(_labels.Actions[i].Label, confidences[i]))
                 .OrderByDescending(l => l.Confidence).Take(topLabels).ToList();
             var qa = questions.Select((q, i) => new QuestionAnswer(q, Decode(answers[i][b]))).ToList();
-            results.Add(new ClipPrediction(Decode(captions[b]), labels, qa, embedded.AsSpan(b * dim, dim).ToArray()));
+            results.Add(new ClipPrediction(caption, labels, qa, embedded.AsSpan(b * dim, dim).ToArray()));
         }
         return results;
     }

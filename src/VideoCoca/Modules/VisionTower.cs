@@ -19,6 +19,7 @@ public sealed class VisionTower : nn.Module
 
     private readonly ModelConfig _config;
     private readonly Conv2d _conv1;
+    private readonly Linear? _colourProjection;
     private readonly Parameter _classEmbedding;
     private readonly Parameter _positionalEmbedding;
     private readonly LayerNorm _lnPre;
@@ -36,7 +37,8 @@ public sealed class VisionTower : nn.Module
         _config = config;
         var v = config.Vision;
         var scale = Math.Pow(v.Width, -0.5);
-        _conv1 = NewWeights.Conv2d(3, v.Width, v.PatchSize, v.PatchSize, initialisation);
+        _conv1 = NewWeights.Conv2d(v.Stem == VisionStem.ValueColour ? 1 : 3, v.Width, v.PatchSize, v.PatchSize, initialisation);
+        if (v.Stem == VisionStem.ValueColour) _colourProjection = NewWeights.Linear(3, v.Width, initialisation);
         _classEmbedding = NewWeights.Parameter(initialisation, () => randn(v.Width) * scale, v.Width);
         _positionalEmbedding = NewWeights.Parameter(initialisation,
             () => v.SinCosPositionInit ? SinCosPositions(v) : randn(v.TokensPerFrame, v.Width) * scale, v.TokensPerFrame, v.Width);
@@ -49,6 +51,7 @@ public sealed class VisionTower : nn.Module
         register_parameter("class_embedding", _classEmbedding);
         register_parameter("positional_embedding", _positionalEmbedding);
         register_module("conv1", _conv1);
+        if (_colourProjection is not null) register_module("colour_proj", _colourProjection);
         register_module("ln_pre", _lnPre);
         register_module("transformer", _transformer);
         register_module("attn_pool", _attnPool);
@@ -87,7 +90,7 @@ public sealed class VisionTower : nn.Module
 
     /// <summary>The per-frame encoder's parameters: what <c>lit</c> and <c>frozen</c> tuning hold still.</summary>
     public IEnumerable<Parameter> EncoderParameters() =>
-        _conv1.parameters().Concat([_classEmbedding, _positionalEmbedding]).Concat(_lnPre.parameters()).Concat(_transformer.parameters());
+        _conv1.parameters().Concat(_colourProjection?.parameters() ?? []).Concat([_classEmbedding, _positionalEmbedding]).Concat(_lnPre.parameters()).Concat(_transformer.parameters());
 
     /// <summary>Parameters that only the video adaptation adds (none for an image model).</summary>
     public IEnumerable<Parameter> AdaptationParameters() =>
@@ -101,13 +104,29 @@ public sealed class VisionTower : nn.Module
         return pooler.Concat(AdaptationParameters());
     }
 
+    /// <param name="images">[N, 3, H, W], normalised.</param>
+    private Tensor PatchTokens(Tensor images)
+    {
+        if (_colourProjection is null) return _conv1.forward(images);
+        var p = _config.Preprocess;
+        using var mean = tensor(p.Mean, dtype: images.dtype, device: images.device).view(1, 3, 1, 1);
+        using var std = tensor(p.Std, dtype: images.dtype, device: images.device).view(1, 3, 1, 1);
+        var pixels = images * std + mean;                                                 // [N, 3, H, W] in [0, 1]
+        // Centred as the channels are, so that a black frame reads as it does to the RGB stem.
+        var value = (pixels.amax([1], keepdim: true) - 0.5) / 0.5;                         // [N, 1, H, W]
+        var patch = _config.Vision.PatchSize;
+        var colour = (nn.functional.avg_pool2d(pixels, patch, patch) - 0.5) / 0.5;          // [N, 3, gh, gw]
+        var tokens = _conv1.forward(value);                                              // [N, width, gh, gw]
+        return tokens + _colourProjection.forward(colour.permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
+    }
+
     /// <summary>Per-frame tokens from the image encoder.</summary>
     /// <param name="frames">[B, T, 3, H, W], normalised.</param>
     /// <returns>[B, T, N+1, width]</returns>
     public Tensor EncodeFrames(Tensor frames)
     {
         var (batch, time) = (frames.shape[0], frames.shape[1]);
-        var x = _conv1.forward(frames.flatten(0, 1));                  // [B*T, width, gh, gw]
+        var x = PatchTokens(frames.flatten(0, 1));                     // [B*T, width, gh, gw]
         x = x.flatten(2).transpose(1, 2);                              // [B*T, gh*gw, width]
         var cls = _classEmbedding.view(1, 1, -1).expand(x.shape[0], 1, -1);
         x = cat([cls, x], 1) + _positionalEmbedding;

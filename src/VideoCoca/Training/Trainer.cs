@@ -76,7 +76,7 @@ public sealed class Trainer(VideoCocaModel model, ITextTokenizer tokenizer, Labe
 
         var start = ModelCheckpoint.LoadTrainingState(folder, optimizer)?.Step ?? 0;
         ITrainingBatchSampler sampler = options.World == 2
-            ? new Edition2BatchSampler(model.Config, tokenizer, options.Stage, options.Seed, options.QuestionsPerClip)
+            ? new Edition2BatchSampler(model.Config, tokenizer, options.Stage, options.Seed, options.QuestionsPerClip, options.WordNoise)
             : new WorldBatchSampler(model.Config, tokenizer, options.Stage, options.Seed, options.ReversedTwins);
         // A temporal embedding inside the encoder learns through it even when the encoder's own weights are frozen.
         var encoderLearns = options.Tuning == TuningMode.Full || model.Visual.TemporalEmbeddingInsideEncoder;

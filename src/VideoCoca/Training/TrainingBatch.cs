@@ -51,11 +51,19 @@ public interface ITrainingBatchSampler
 /// <summary>Text rows with their next-token targets, and the pixel noise every world's training adds.</summary>
 public static class TrainingRows
 {
-    /// <summary>Writes <paramref name="text"/>'s tokens to a row and the tokens each position predicts; the first <paramref name="promptTokens"/> positions (a question) and pads predict nothing.</summary>
-    public static void Fill(ITextTokenizer tokenizer, long[,] texts, long[,] targets, int row, string text, int promptTokens)
+    /// <summary>
+    /// Writes <paramref name="text"/>'s tokens to a row and the tokens each position predicts; the first
+    /// <paramref name="promptTokens"/> positions (a question) and pads predict nothing. With <paramref name="read"/>, the
+    /// row holds that text's tokens instead (a noisy copy, token for token as long), the targets staying
+    /// <paramref name="text"/>'s.
+    /// </summary>
+    public static void Fill(ITextTokenizer tokenizer, long[,] texts, long[,] targets, int row, string text, int promptTokens, string? read = null)
     {
         var tokens = tokenizer.EncodeForModel(text, texts.GetLength(1));
-        for (var i = 0; i < tokens.Length; i++) texts[row, i] = tokens[i];
+        var input = read is null ? tokens : tokenizer.EncodeForModel(read, texts.GetLength(1));
+        if (Array.IndexOf(input, (long)tokenizer.EndId) != Array.IndexOf(tokens, (long)tokenizer.EndId))
+            throw new ArgumentException($"\"{read}\" is not as many tokens as \"{text}\"", nameof(read));
+        for (var i = 0; i < tokens.Length; i++) texts[row, i] = input[i];
         for (var i = 0; i < tokens.Length - 1; i++)
         {
             var next = tokens[i + 1];

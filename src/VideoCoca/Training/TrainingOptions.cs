@@ -48,5 +48,11 @@ public sealed record TrainingOptions
     public int World { get; init; } = 1;
     /// <summary>Second world: question-answer rows per clip in a batch.</summary>
     public int QuestionsPerClip { get; init; } = 2;
+    /// <summary>
+    /// Second world: the chance that each size, colour or shape word the decoder reads in a caption (and in a one-object
+    /// clip's question about its object) is swapped for a random word of its kind, the targets staying the truth
+    /// (<see cref="Edition2BatchSampler"/>). 0: the decoder reads the true words.
+    /// </summary>
+    public double WordNoise { get; init; }
     public int CheckpointEvery { get; init; } = 200;
 }

@@ -77,6 +77,60 @@ public class Edition2BatchSamplerTests
         Assert.True(forms.Count >= 3, $"questions of {forms.Count} forms only");
     }
 
+    [Fact]
+    public void Word_noise_swaps_only_the_words_the_decoder_reads_and_leaves_the_clips_the_contrast_and_the_targets_true()
+    {
+        const int clips = 16;
+        var plain = new Edition2BatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 5, questionsPerClip: 2);
+        var noisy = new Edition2BatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 5, questionsPerClip: 2, wordNoise: 0.5);
+        var swapped = 0;
+        var attributes = Edition2Vocabulary.Sizes.Concat(Edition2Vocabulary.Colors).Concat(Edition2Vocabulary.Shapes).ToHashSet();
+        for (var step = 0; step < 4; step++)
+        {
+            var without = plain.Draw(step, clips);
+            var with = noisy.Draw(step, clips);
+            // The same clips, captions and queries: the noise has its own random stream.
+            Assert.Equal(without.Pixels, with.Pixels);
+            Assert.Equal(without.Positives, with.Positives);
+            using var batch = noisy.Sample(step, clips);
+            Assert.Equal(2 * clips, batch.ContrastiveTexts);
+            Assert.Equal(clips * 5, batch.Texts.shape[0]);
+            // Decoded: the noisy captions and the questions; the clean captions and the queries are contrasted only.
+            Assert.Equal(Enumerable.Range(2 * clips, 3 * clips).Select(r => (long)r), batch.DecodedRows!);
+            var captions = Rows(batch, 0, clips);
+            var read = Rows(batch, 2 * clips, clips);
+            for (var clip = 0; clip < clips; clip++)
+            {
+                var truth = captions[clip].Split(' ');
+                var words = read[clip].Split(' ');
+                Assert.Equal(truth.Length, words.Length);
+                for (var w = 0; w < truth.Length; w++)
+                {
+                    if (truth[w] == words[w]) continue;
+                    swapped++;
+                    Assert.Contains(truth[w], attributes);
+                    Assert.Contains(words[w], attributes);
+                }
+                // What the noisy row predicts is the true caption, word for word.
+                Assert.Equal(batch.Targets[clip].data<long>().ToArray(), batch.Targets[2 * clips + clip].data<long>().ToArray());
+            }
+            // Question rows: same answers as without noise.
+            foreach (var row in Enumerable.Range(3 * clips, 2 * clips))
+            {
+                Assert.Equal(
+                    batch.Targets[row].data<long>().Where(t => t != CocaLoss.IgnoreIndex),
+                    without.Targets.GetRow(row - clips).Where(t => t != CocaLoss.IgnoreIndex));
+            }
+        }
+        Assert.InRange(swapped, 20, 4 * clips * 6);
+    }
+
     private static string[] Rows(TrainingBatch batch, int first, int count) =>
         Enumerable.Range(first, count).Select(i => Tokenizer.Decode(batch.Texts[i].data<long>().Select(id => (int)id))).ToArray();
+}
+
+internal static class ArrayRows
+{
+    public static long[] GetRow(this long[,] values, int row) =>
+        Enumerable.Range(0, values.GetLength(1)).Select(c => values[row, c]).ToArray();
 }
