@@ -73,8 +73,11 @@ public static class ModelCommands
             TorchSharp.torch.manual_seed(options.Seed);
             var resumed = ModelCheckpoint.ReadTrainingState(folder);
             // The position embedding has one row per patch, so weights of one frame size cannot read another.
-            if (parse.GetValue(stem) is not null && (resumed is not null || parse.GetValue(init) is not null))
-                throw new UserInputException("--stem applies to a new model only: a resumed run or an --init model keeps its stem");
+            // A resumed run or an --init model keeps its stem; naming that same stem is allowed, so that a stage's command can
+            // be run again as it was to resume it.
+            var kept = resumed is not null ? folder : parse.GetValue(init)?.FullName;
+            if (parse.GetValue(stem) is { } keptStem && kept is not null && ParseStem(keptStem) != ModelCheckpoint.ReadConfig(kept).Vision.Stem)
+                throw new UserInputException($"--stem {keptStem} differs from the stem of {kept}: a resumed run or an --init model keeps its stem");
             if (frameSize is not null && (resumed is not null || parse.GetValue(init) is not null))
                 throw new UserInputException("--image-size applies to a new model only: a resumed run or an --init model keeps its frame size");
             LoadedModel start;
