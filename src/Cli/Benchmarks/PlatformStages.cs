@@ -64,20 +64,21 @@ public static class PlatformStages
 
     /// <summary>
     /// The worker's own account of its start (<c>vcp_worker_startup_seconds</c>: process start to model loaded and version
-    /// registered) and its process's peak resident memory (<c>vcp_process_memory_peak_bytes</c>), from its /metrics;
-    /// null where the worker does not answer or has not said.
+    /// registered), its process's peak resident memory (<c>vcp_process_memory_peak_bytes</c>) and what it held after its
+    /// latest batch (<c>vcp_worker_memory_after_batch_bytes</c>), from its /metrics; null where the worker does not
+    /// answer or has not said.
     /// </summary>
-    public static async Task<(double? StartupSeconds, double? PeakBytes)> WorkerAsync(CancellationToken cancellationToken)
+    public static async Task<(double? StartupSeconds, double? PeakBytes, double? AfterBatchBytes)> WorkerAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
             var page = await http.GetStringAsync(WorkerMetrics, cancellationToken);
-            return (Gauge(page, "vcp_worker_startup_seconds"), Gauge(page, "vcp_process_memory_peak_bytes"));
+            return (Gauge(page, "vcp_worker_startup_seconds"), Gauge(page, "vcp_process_memory_peak_bytes"), Gauge(page, "vcp_worker_memory_after_batch_bytes"));
         }
         catch (HttpRequestException)
         {
-            return (null, null);
+            return (null, null, null);
         }
     }
 

@@ -120,6 +120,7 @@ public static class PipelineBenchCommand
                 if (await PlatformStages.WorkerAsync(cancellationToken) is { StartupSeconds: { } startup } worker)
                 {
                     var peak = worker.PeakBytes is { } bytes ? string.Create(CultureInfo.InvariantCulture, $"; its process's peak resident memory so far {bytes / (1024 * 1024):N0} MB") : "";
+                    if (worker.AfterBatchBytes is { } held) peak += string.Create(CultureInfo.InvariantCulture, $", {held / (1024 * 1024):N0} MB after its latest batch");
                     System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"worker: {startup:0.0} s from its process's start to its model loaded and version registered{peak} (its /metrics)"));
                 }

@@ -8,6 +8,9 @@ public static class ProcessMemory
     /// <summary>Resident memory now in MB (VmRSS), 0 where it cannot be read.</summary>
     public static double RssMb() => (StatusKb("VmRSS:") ?? 0) / 1024.0;
 
+    /// <summary>Resident memory now in bytes (VmRSS), or null where it cannot be read.</summary>
+    public static long? ResidentBytes() => StatusKb("VmRSS:") * 1024;
+
     /// <summary>The most resident memory the process has had, in MB (VmHWM), 0 where it cannot be read.</summary>
     public static double PeakRssMb() => (StatusKb("VmHWM:") ?? 0) / 1024.0;
 

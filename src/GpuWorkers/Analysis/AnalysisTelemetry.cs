@@ -38,6 +38,9 @@ public static class AnalysisTelemetry
     /// <summary>The latest depth sampled per queue (<see cref="QueueDepthMonitor"/>); read when metrics are collected.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> QueueDepths = new();
 
+    /// <summary>The process's resident bytes just after its latest batch; -1 until a batch has run.</summary>
+    private static long _afterBatchBytes = -1;
+
     /// <summary>Seconds from the process's start to its model loaded and its version registered; NaN until then.</summary>
     private static double _startupSeconds = double.NaN;
 
@@ -46,9 +49,20 @@ public static class AnalysisTelemetry
         Meter.CreateObservableGauge("vcp.worker.startup",
             () => double.IsNaN(_startupSeconds) ? [] : new[] { new Measurement<double>(_startupSeconds) },
             unit: "s", description: "Seconds from the worker process's start to its model loaded and its version registered");
+        // The peak (vcp.process.memory.peak) sizes a machine; this is what a worker keeps while it waits for clips,
+        // after the allocator has given a batch's free pages back.
+        Meter.CreateObservableGauge("vcp.worker.memory.after_batch",
+            () => Interlocked.Read(ref _afterBatchBytes) is var bytes and >= 0 ? new[] { new Measurement<long>(bytes) } : [],
+            unit: "By", description: "Resident memory of the worker's process just after its latest batch (what it holds between batches)");
         Meter.CreateObservableGauge("vcp.queue.depth",
             () => QueueDepths.Select(q => new Measurement<long>(q.Value, new KeyValuePair<string, object?>("queue", q.Key))),
             unit: "{message}", description: "Messages waiting in the queues the worker takes clips from");
+    }
+
+    /// <summary>Records the process's resident memory after a batch (its tensors freed, the allocator trimmed).</summary>
+    public static void AfterBatch(long? residentBytes)
+    {
+        if (residentBytes is { } bytes) Interlocked.Exchange(ref _afterBatchBytes, bytes);
     }
 
     /// <summary>Records the start-up, once the model is loaded and its version registered.</summary>

@@ -273,6 +273,7 @@ public sealed class AnalyzeClipBatchConsumer(
         }
         // The batch's tensors are freed by now: what the allocator keeps of them goes back before the next batch.
         if (options.Value.AllocatorTrimAfterBatch) NativeAllocator.Trim();
+        AnalysisTelemetry.AfterBatch(ProcessMemory.ResidentBytes());
         self.Refresh();
         StageCpu.Add(AnalysisStages.ModelThreads,
             self.TotalProcessorTime - processBefore - (StageCpu.ThreadCpuTime() - threadBefore));

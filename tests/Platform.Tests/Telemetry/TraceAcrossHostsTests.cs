@@ -61,6 +61,10 @@ public sealed class TraceAcrossHostsTests(StackFixture stack)
             Assert.Equal(Scenes, PlatformMetrics.Sum(workerMetrics, "vcp_batch_size_sum"));
             Assert.True(PlatformMetrics.Sum(workerMetrics, "vcp_batch_model_time_seconds_count") >= 1, "no forward pass timed:\n" + workerMetrics);
             Assert.NotNull(PlatformMetrics.Sum(workerMetrics, "vcp_queue_depth"));
+            // What the worker holds between batches: some memory (the model at least), never more than its peak.
+            var afterBatch = PlatformMetrics.Sum(workerMetrics, "vcp_worker_memory_after_batch_bytes");
+            var peak = PlatformMetrics.Sum(workerMetrics, "vcp_process_memory_peak_bytes");
+            Assert.True(afterBatch is > 0 && peak is > 0 && afterBatch <= peak, $"after batch {afterBatch}, peak {peak}:\n" + workerMetrics);
 
             // Health as the gateway answers it, on the generic hosts too.
             foreach (var (operations, own) in new[] { (siloOperations, "orleans"), (workerOperations, "model") })
