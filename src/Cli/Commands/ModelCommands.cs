@@ -72,12 +72,12 @@ public static class ModelCommands
             var frameSize = parse.GetValue(imageSize) is { } text ? ParseImageSize(text) : ((int Width, int Height)?)null;
             TorchSharp.torch.manual_seed(options.Seed);
             var resumed = ModelCheckpoint.ReadTrainingState(folder);
-            // The position embedding has one row per patch, so weights of one frame size cannot read another.
             // A resumed run or an --init model keeps its stem; naming that same stem is allowed, so that a stage's command can
             // be run again as it was to resume it.
             var kept = resumed is not null ? folder : parse.GetValue(init)?.FullName;
             if (parse.GetValue(stem) is { } keptStem && kept is not null && ParseStem(keptStem) != ModelCheckpoint.ReadConfig(kept).Vision.Stem)
                 throw new UserInputException($"--stem {keptStem} differs from the stem of {kept}: a resumed run or an --init model keeps its stem");
+            // The position embedding has one row per patch, so weights of one frame size cannot read another.
             if (frameSize is not null && (resumed is not null || parse.GetValue(init) is not null))
                 throw new UserInputException("--image-size applies to a new model only: a resumed run or an --init model keeps its frame size");
             LoadedModel start;
@@ -203,11 +203,12 @@ public static class ModelCommands
             if (secondEdition is not null)
             {
                 var evaluator2 = new Edition2Evaluator(predictor, clips);
-                var wrong = new List<Edition2Mistake>();
+                var file = parse.GetValue(mistakes);
+                var wrong = file is null ? null : new List<Edition2Mistake>();
                 PrintEdition2Report(await EvaluateWithProgressAsync(p => evaluator2.Progress += p,
                     () => evaluator2.EvaluateAsync(secondEdition, parse.GetValue(batch), cancellationToken, wrong)), parse.GetValue(json));
-                if (parse.GetValue(mistakes) is { } file)
-                    await File.WriteAllLinesAsync(file.FullName, wrong.Select(m => JsonSerializer.Serialize(m)), cancellationToken);
+                if (file is not null)
+                    await File.WriteAllLinesAsync(file.FullName, wrong!.Select(m => JsonSerializer.Serialize(m)), cancellationToken);
                 return 0;
             }
             var evaluator = new WorldEvaluator(predictor, clips);

@@ -50,12 +50,17 @@ public static class ZeroShot
     {
         ArgumentNullException.ThrowIfNull(caption);
         if (statedAs.Count != confidences.Count) throw new ArgumentException("one phrase list per label", nameof(statedAs));
-        var padded = $" {string.Join(' ', caption.Split(' ', StringSplitOptions.RemoveEmptyEntries))} ";
-        var stated = statedAs.Select(p => p?.Any(phrase => phrase.Trim().Length > 0 && padded.Contains($" {phrase.Trim()} ", StringComparison.OrdinalIgnoreCase)) == true).ToArray();
+        var words = Padded(caption);
+        // A phrase of no words states nothing (its padding alone is two spaces).
+        bool States(string phrase) => Padded(phrase) is { Length: > 2 } padded && words.Contains(padded, StringComparison.OrdinalIgnoreCase);
+        var stated = statedAs.Select(p => p?.Any(States) == true).ToArray();
         var count = stated.Count(s => s);
         if (count == 0) return confidences.ToArray();
         return confidences.Select((c, i) => (1 - CaptionWeight) * c + CaptionWeight * (stated[i] ? 1.0 / count : 0)).ToArray();
     }
+
+    // The text's words one space apart, with a space either side: a phrase is stated when its padded words occur in the caption's.
+    private static string Padded(string text) => $" {string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries))} ";
 
     /// <summary>The caption's share in a grounded label's confidence.</summary>
     public const double CaptionWeight = 0.5;

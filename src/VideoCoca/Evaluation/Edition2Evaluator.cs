@@ -49,7 +49,10 @@ public sealed class Edition2Evaluator(VideoCocaPredictor predictor, ClipLoader l
                 topLabels: WorldVocabulary.Actions.Length),
             (done, total) => Progress?.Invoke(done, total), cancellationToken);
         var embeddings = predicted.Embeddings;
-        foreach (var mistake in Mistakes(predicted.Predictions)) mistakes?.Add(mistake);
+        if (mistakes is not null)
+        {
+            foreach (var mistake in Mistakes(predicted.Predictions)) mistakes.Add(mistake);
+        }
         return Score(predicted.Predictions, set.SearchQueries,
             texts => LabelledClipPredictor.TextToClipSimilarity(predictor, texts, embeddings),
             predicted.ClipsPerSecond, predicted.Errors);
@@ -98,13 +101,21 @@ public sealed class Edition2Evaluator(VideoCocaPredictor predictor, ClipLoader l
     {
         foreach (var (label, prediction) in predictions)
         {
-            var said = prediction.Answers.GroupBy(a => a.Question).ToDictionary(g => g.Key, g => g.First().Answer);
+            var said = AnswersByQuestion(prediction.Answers);
             var wrong = label.Qa.Where(q => said.GetValueOrDefault(q.Question) != q.Answer)
                 .Select(q => new Edition2WrongAnswer(q.Question, q.Answer, said.GetValueOrDefault(q.Question, ""))).ToList();
             var labels = prediction.Labels.OrderByDescending(l => l.Confidence).Take(label.Actions.Count).Select(l => l.Label).ToList();
             if (prediction.Caption != label.Caption || !ActionSetExact(label.Actions, prediction.Labels) || wrong.Count > 0)
                 yield return new Edition2Mistake(label.File, label.Caption, prediction.Caption, label.Actions, labels, wrong);
         }
+    }
+
+    /// <summary>Each question's answer; a question asked twice keeps its first.</summary>
+    private static Dictionary<string, string> AnswersByQuestion(IEnumerable<QuestionAnswer> answers)
+    {
+        var said = new Dictionary<string, string>();
+        foreach (var answer in answers) said.TryAdd(answer.Question, answer.Answer);
+        return said;
     }
 
     /// <summary>With k the clip's actions, are the model's k most confident labels exactly those?</summary>
@@ -131,8 +142,7 @@ public sealed class Edition2Evaluator(VideoCocaPredictor predictor, ClipLoader l
         }
         foreach (var (questions, answers) in clips)
         {
-            var said = new Dictionary<string, string>();
-            foreach (var answer in answers) said.TryAdd(answer.Question, answer.Answer);
+            var said = AnswersByQuestion(answers);
             foreach (var question in questions)
             {
                 var correct = said.TryGetValue(question.Question, out var answer) && answer == question.Answer;

@@ -18,8 +18,10 @@ public static class StatedLabels
     /// <param name="contrastive">Each action's contrastive confidence, in the order of <paramref name="actions"/>.</param>
     public static float[] Confidences(IReadOnlyList<ActionLabel> actions, ReadOnlySpan<float> contrastive, string caption)
     {
-        var words = caption.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var stated = actions.Select(a => a.StatedAs?.Any(phrase => States(words, phrase)) == true).ToArray();
+        var words = Padded(caption);
+        // A phrase of no words states nothing (its padding alone is two spaces).
+        bool States(string phrase) => Padded(phrase) is { Length: > 2 } padded && words.Contains(padded, StringComparison.OrdinalIgnoreCase);
+        var stated = actions.Select(a => a.StatedAs?.Any(States) == true).ToArray();
         var count = stated.Count(s => s);
         var confidences = contrastive.ToArray();
         if (count == 0) return confidences;
@@ -28,15 +30,6 @@ public static class StatedLabels
         return confidences;
     }
 
-    /// <summary>Do the caption's words hold the phrase's words in a row (ignoring case)?</summary>
-    private static bool States(string[] words, string phrase)
-    {
-        var wanted = phrase.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (wanted.Length == 0) return false;
-        for (var start = 0; start + wanted.Length <= words.Length; start++)
-        {
-            if (wanted.Select((w, k) => string.Equals(words[start + k], w, StringComparison.OrdinalIgnoreCase)).All(same => same)) return true;
-        }
-        return false;
-    }
+    /// <summary>The text's words one space apart, with a space either side: a phrase is stated when its padded words occur in the caption's.</summary>
+    private static string Padded(string text) => $" {string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries))} ";
 }

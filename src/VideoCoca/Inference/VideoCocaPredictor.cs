@@ -30,6 +30,7 @@ public sealed class VideoCocaPredictor
     private readonly GenerationOptions? _answerOptions;
     private readonly Tensor _promptEmbeddings;
     private readonly Tensor _promptToLabel;
+    private readonly bool _labelsGrounded;
     private readonly Dictionary<ActionLabel, IReadOnlyList<float[]>> _actionPromptVectors = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="captionOptions">How captions are generated; null: greedy, up to the model's context.</param>
@@ -46,6 +47,7 @@ public sealed class VideoCocaPredictor
         Precision = _model.WeightType == ScalarType.BFloat16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32;
         _tokenizer = loaded.Tokenizer;
         _labels = loaded.Labels;
+        _labelsGrounded = StatedLabels.Apply(_labels.Actions);
         _generator = new CaptionGenerator(_model, _tokenizer.StartId, _tokenizer.EndId, _tokenizer.PadId);
         // Every prompt is embedded once. A label's confidence is the probability mass of its prompts, not the
         // similarity to their averaged embedding: the world's prompts are kinds of the label (a small red square
@@ -176,12 +178,11 @@ public sealed class VideoCocaPredictor
         var labelCount = _labels.Actions.Count;
         var dim = (int)embeddings.shape[1];
         var results = new List<ClipPrediction>(batch);
-        var grounded = StatedLabels.Apply(_labels.Actions);
         for (var b = 0; b < batch; b++)
         {
             var caption = Decode(captions[b]);
             var contrastive = probs.AsSpan(b * labelCount, labelCount);
-            var confidences = grounded ? StatedLabels.Confidences(_labels.Actions, contrastive, caption) : contrastive.ToArray();
+            var confidences = _labelsGrounded ? StatedLabels.Confidences(_labels.Actions, contrastive, caption) : contrastive.ToArray();
             var labels = Enumerable.Range(0, labelCount)
                 .Select(i => new LabelScore(_labels.Actions[i].Label, confidences[i]))
                 .OrderByDescending(l => l.Confidence).Take(topLabels).ToList();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VideoCoca.Checkpoints;
 using VideoCoca.Evaluation;
 using VideoCoca.Inference;
@@ -17,12 +16,7 @@ public sealed class ShippedModelTests : IDisposable
     [Fact]
     public async Task Shipped_model_describes_ffmpeg_rendered_clips()
     {
-        var script = Path.Combine(TestPaths.RepositoryRoot, "scripts", "render-world-ffmpeg.sh");
-        using (var render = Process.Start(new ProcessStartInfo("bash", [script, _folder, "40", "20261123"]) { RedirectStandardOutput = true })!)
-        {
-            await render.WaitForExitAsync();
-            Assert.Equal(0, render.ExitCode);
-        }
+        await FfmpegWorldSets.RenderAsync(_folder, "40", "20261123");
         var loaded = ModelCheckpoint.Load(Path.Combine(TestPaths.RepositoryRoot, "models", "world-tiny"));
         var evaluator = new WorldEvaluator(new VideoCocaPredictor(loaded), new ClipLoader(loaded.Model.Config));
         var report = await evaluator.EvaluateAsync(LabelledSet.Load(_folder));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VideoCoca.Checkpoints;
 using VideoCoca.Evaluation;
 using VideoCoca.Inference;
@@ -56,13 +55,7 @@ public sealed class ShippedSecondWorldModelTests : IDisposable
     private async Task<string> RenderAsync(string name, int count, int seed, params string[] options)
     {
         var folder = Path.Combine(_folder, name);
-        var script = Path.Combine(TestPaths.RepositoryRoot, "scripts", "render-world-ffmpeg.sh");
-        using var render = Process.Start(new ProcessStartInfo("bash", [script, "--edition", "2", "--mixed", .. options, folder, count.ToString(), seed.ToString()])
-        {
-            RedirectStandardOutput = true,
-        })!;
-        await render.WaitForExitAsync();
-        Assert.Equal(0, render.ExitCode);
+        await FfmpegWorldSets.RenderAsync(["--edition", "2", "--mixed", .. options, folder, count.ToString(), seed.ToString()]);
         return folder;
     }
 

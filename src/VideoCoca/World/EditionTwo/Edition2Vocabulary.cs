@@ -31,15 +31,13 @@ public static class Edition2Vocabulary
     /// </summary>
     public static IReadOnlyList<string> DefaultQuestions { get; } = [CountQuestion, .. Shapes.Select(ColorQuestion)];
 
-    public static string Phrase(string shape, string color, string size, string motion) =>
-        motion == "still" ? $"a {size} {color} {shape} stays still" : $"a {size} {color} {shape} moves {motion}";
+    public static string Phrase(string shape, string color, string size, string motion) => $"a {size} {color} {shape} {MotionPhrase(motion)}";
+
+    /// <summary>How a caption says a motion: "moves left", "stays still".</summary>
+    private static string MotionPhrase(string motion) => motion == "still" ? "stays still" : $"moves {motion}";
 
     /// <summary>How a caption states an action label: "moves left" for "moving left", "stays still" for "staying still".</summary>
-    public static string StatedAction(string action)
-    {
-        var motion = Motions.Single(m => WorldVocabulary.Action(m) == action);
-        return motion == "still" ? "stays still" : $"moves {motion}";
-    }
+    public static string StatedAction(string action) => MotionPhrase(Motions.Single(m => WorldVocabulary.Action(m) == action));
 
     public static string CountWord(int objects) => objects == 1 ? "one" : "two";
 
