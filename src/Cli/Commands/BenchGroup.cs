@@ -10,6 +10,7 @@ public static class BenchGroup
         CampaignBenchCommand.Create(),
         GenerateBenchCommand.Create(),
         IngestBenchCommand.Create(),
+        MatmulBenchCommand.Create(),
         PipelineBenchCommand.Create(),
         SearchBenchCommand.Create(),
     };

@@ -226,7 +226,7 @@ public sealed class AnalyzeClipBatchConsumer(
         {
             try
             {
-                var predictions = Predict(members.Select(m => pixels[m.ClipId]).ToList(), questions);
+                var predictions = await runtime.Thread.RunAsync(() => Predict(members.Select(m => pixels[m.ClipId]).ToList(), questions));
                 return members.Select((m, i) => (m, new Outcome(predictions[i], null, default))).ToList();
             }
             catch (Exception e) when (members.Count > 1)
@@ -238,7 +238,8 @@ public sealed class AnalyzeClipBatchConsumer(
             {
                 try
                 {
-                    results.Add((member, new Outcome(Predict([pixels[member.ClipId]], questions)[0], null, default)));
+                    var prediction = await runtime.Thread.RunAsync(() => Predict([pixels[member.ClipId]], questions)[0]);
+                    results.Add((member, new Outcome(prediction, null, default)));
                 }
                 catch (Exception e)
                 {

@@ -33,6 +33,9 @@ public sealed class ModelRuntime
     /// <summary>One forward pass at a time, work someone waits for first.</summary>
     public ModelGate Gate { get; } = new();
 
+    /// <summary>Where the model is loaded and every forward pass runs (see <see cref="ModelThread"/>).</summary>
+    public ModelThread Thread { get; } = new();
+
     public VideoCocaPredictor Predictor => _predictor ?? throw NotLoaded();
 
     public FrameNormalizer Normalizer => _normalizer ?? throw NotLoaded();
@@ -78,8 +81,10 @@ public sealed class ModelRuntime
         }
     }
 
-    /// <summary>Loads the model folder onto the configured device and names its version.</summary>
-    public void Load()
+    /// <summary>Loads the model folder onto the configured device, on the model thread, and names its version.</summary>
+    public Task LoadAsync() => Thread.RunAsync(Load);
+
+    private void Load()
     {
         Identify();
         var cuda = cuda_is_available();

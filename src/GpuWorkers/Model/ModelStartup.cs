@@ -17,7 +17,7 @@ public sealed class ModelStartup(ModelRuntime runtime, IDbContextFactory<Results
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        runtime.Load();
+        await runtime.LoadAsync();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var name = runtime.VersionName;
         var checksum = runtime.Checksum;

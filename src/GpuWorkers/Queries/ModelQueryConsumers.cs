@@ -74,8 +74,11 @@ public sealed class AnswerQuestionConsumer(ModelRuntime runtime, QueryClipsReade
         {
             using (await runtime.Gate.EnterAsync(cancellationToken: context.CancellationToken))
             {
-                using var scope = NewDisposeScope();
-                var generated = runtime.Predictor.Answer(reader.Batch(readable.Select(i => read[i].Pixels!).ToList()), question);
+                var generated = await runtime.Thread.RunAsync(() =>
+                {
+                    using var scope = NewDisposeScope();
+                    return runtime.Predictor.Answer(reader.Batch(readable.Select(i => read[i].Pixels!).ToList()), question);
+                });
                 for (var k = 0; k < readable.Count; k++) answers[readable[k]] = generated[k];
             }
         }
@@ -103,8 +106,11 @@ public sealed class ScoreTextConsumer(ModelRuntime runtime, QueryClipsReader rea
         {
             using (await runtime.Gate.EnterAsync(cancellationToken: context.CancellationToken))
             {
-                using var scope = NewDisposeScope();
-                var scored = runtime.Predictor.ScoreCaption(reader.Batch(readable.Select(i => read[i].Pixels!).ToList()), request.Text);
+                var scored = await runtime.Thread.RunAsync(() =>
+                {
+                    using var scope = NewDisposeScope();
+                    return runtime.Predictor.ScoreCaption(reader.Batch(readable.Select(i => read[i].Pixels!).ToList()), request.Text);
+                });
                 for (var k = 0; k < readable.Count; k++) scores[readable[k]] = scored[k];
             }
         }
