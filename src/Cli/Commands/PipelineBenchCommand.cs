@@ -43,8 +43,8 @@ public static class PipelineBenchCommand
         };
         var precision = new Option<string>("--precision")
         {
-            Description = "number format of the model-only run: the worker's (Worker__Precision, else float32)",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Worker__Precision") ?? "float32",
+            Description = "number format of the model-only run: the worker's (Worker__Precision, else auto: bfloat16 on a CPU that multiplies it in hardware, else float32)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Worker__Precision") ?? "auto",
         };
         var idleSeconds = new Option<double>("--idle-seconds")
         {
@@ -67,7 +67,7 @@ public static class PipelineBenchCommand
             if (batchSize < 1) throw new UserInputException("--batch-size must be at least 1");
             if (roundCount < 1) throw new UserInputException("--rounds must be at least 1");
             if (limit <= 0) throw new UserInputException("--timeout must be positive");
-            var format = InferencePrecisions.ParseOption(parse.GetValue(precision), "--precision");
+            var format = InferencePrecisions.ResolveOption(parse.GetValue(precision), "--precision");
             var idleFor = parse.GetValue(idleSeconds);
             if (idleFor < 0) throw new UserInputException("--idle-seconds must not be negative");
             var modelFolder = parse.GetValue(model)!.FullName;

@@ -44,11 +44,12 @@ public sealed class WorkerOptions
     public int Threads { get; set; }
 
     /// <summary>
-    /// float32 (the weights as trained) or bfloat16: the model built in bfloat16, several times faster on CPUs that
-    /// multiply it in hardware (AMX, from Sapphire Rapids on) and on recent GPUs; captions and answers can differ from
-    /// float32's where two words were nearly tied (docs/benchmarks.md, "Model throughput").
+    /// auto, float32 (the weights as trained) or bfloat16: the model built in bfloat16, several times faster on CPUs
+    /// that multiply it in hardware (AMX, from Sapphire Rapids on); captions and answers can differ from float32's where
+    /// two words were nearly tied (docs/benchmarks.md, "Model throughput"). auto takes bfloat16 on such a CPU and
+    /// float32 elsewhere (<see cref="InferencePrecisions.Resolve"/>), as OpenVINO and oneDNN-based servers do.
     /// </summary>
-    public string Precision { get; set; } = "float32";
+    public string Precision { get; set; } = "auto";
 
     /// <summary>
     /// The shared queue of clips that name no model version (recorded while none was registered); every worker of a deployment
@@ -125,7 +126,7 @@ public sealed class WorkerOptions
         if (TopLabels < 1) yield return "Worker:TopLabels must be at least 1";
         if (Device is not ("auto" or "cpu" or "cuda")) yield return "Worker:Device must be auto, cpu or cuda";
         if (Threads < 0) yield return "Worker:Threads must be 0 (torch's default) or more";
-        if (InferencePrecisions.Parse(Precision) is null) yield return "Worker:Precision must be float32 or bfloat16";
+        if (InferencePrecisions.Resolve(Precision, onCpu: true) is null) yield return "Worker:Precision must be auto, float32 or bfloat16";
         if (string.IsNullOrWhiteSpace(QueueName)) yield return "Worker:QueueName must not be empty";
         if (HeartbeatPeriod <= TimeSpan.Zero) yield return "Worker:HeartbeatPeriod must be positive";
         if (RetryLimit < 0) yield return "Worker:RetryLimit must be 0 or more";

@@ -101,7 +101,7 @@ public sealed class ModelRuntime
         }
         // Every tensor the library makes (weights, token ids, inputs) lands on the chosen device.
         set_default_device(DeviceName == "cuda" ? CUDA : CPU);
-        var precision = InferencePrecisions.Parse(_options.Precision) ?? InferencePrecision.Float32;
+        var precision = InferencePrecisions.Resolve(_options.Precision, onCpu: DeviceName == "cpu") ?? InferencePrecision.Float32;
         if (precision == InferencePrecision.BFloat16 && DeviceName == "cpu" && !InferencePrecisions.CpuHasBFloat16Matmul())
         {
             _logger.LogWarning("Worker:Precision is bfloat16 but this CPU has no bfloat16 matrix instructions (amx_bf16, avx512_bf16): expect it slower than float32");
