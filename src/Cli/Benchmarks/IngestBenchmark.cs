@@ -11,7 +11,8 @@ namespace VideoCoca.Cli.Benchmarks;
 /// <param name="Clips">Clips cut from it.</param>
 /// <param name="IngestSeconds">The silo's ingest path: probe, plan, extract.</param>
 /// <param name="PlainSeconds">The same work as plain ffprobe and ffmpeg command lines.</param>
-public sealed record IngestTiming(string File, double Seconds, int Clips, double IngestSeconds, double PlainSeconds)
+/// <param name="DecodeSeconds">Decoding every frame on one thread and nothing else (<see cref="PlainFfmpegSplit.DecodeOnlyAsync"/>).</param>
+public sealed record IngestTiming(string File, double Seconds, int Clips, double IngestSeconds, double PlainSeconds, double DecodeSeconds)
 {
     public double Ratio => IngestSeconds / PlainSeconds;
 }
@@ -36,6 +37,7 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
     {
         var ingestTimes = videos.Select(_ => new List<double>()).ToArray();
         var plainTimes = videos.Select(_ => new List<double>()).ToArray();
+        var decodeTimes = videos.Select(_ => new List<double>()).ToArray();
         var lengths = new double[videos.Count];
         var clipCounts = new int[videos.Count];
         var largestDifference = 0;
@@ -70,6 +72,10 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
                         plainTimes[v].Add(clock.Elapsed.TotalSeconds);
                     }
                 }
+                // Last, so that it never warms the file for the two paths compared.
+                var decodeClock = Stopwatch.StartNew();
+                await _plain.DecodeOnlyAsync(videos[v], cancellationToken);
+                decodeTimes[v].Add(decodeClock.Elapsed.TotalSeconds);
                 if (repeat == 0)
                 {
                     lengths[v] = ingested.Seconds;
@@ -81,7 +87,8 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
         }
         progress(done, done, "");
         var rows = videos.Select((path, v) => new IngestTiming(
-            Path.GetFileName(path), lengths[v], clipCounts[v], Statistics.Median(ingestTimes[v]), Statistics.Median(plainTimes[v]))).ToList();
+            Path.GetFileName(path), lengths[v], clipCounts[v], Statistics.Median(ingestTimes[v]), Statistics.Median(plainTimes[v]),
+            Statistics.Median(decodeTimes[v]))).ToList();
         return new IngestBenchmarkResult(rows, largestDifference);
     }
 

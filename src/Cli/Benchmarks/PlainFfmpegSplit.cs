@@ -36,6 +36,13 @@ public sealed class PlainFfmpegSplit(IngestOptions options)
         return clips;
     }
 
+    /// <summary>
+    /// Only the decode: every frame of the video stream decoded on one thread and dropped (<c>-f null</c>), no filter,
+    /// no output. Any split has to do this much, so it is the floor of ingest's CPU a clip.
+    /// </summary>
+    public Task DecodeOnlyAsync(string source, CancellationToken cancellationToken) =>
+        RunToolAsync(Ffmpeg, cancellationToken, "-hide_banner", "-nostdin", "-v", "error", "-threads", "1", "-i", source, "-map", "0:v:0", "-f", "null", "-");
+
     private string Ffmpeg => string.IsNullOrWhiteSpace(options.FfmpegPath) ? "ffmpeg" : options.FfmpegPath;
 
     /// <summary>Frame count and rate as ingest reckons them: the video stream's duration (else the container's) at its average rate.</summary>
