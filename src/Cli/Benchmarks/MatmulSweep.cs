@@ -53,9 +53,9 @@ public static class MatmulSweep
                 foreach (var rowCount in rows)
                 {
                     var x = randn(rowCount, inputs).to_type(type);
-                    foreach (var (layout, weights) in new[] { ("[out, in]", own), ("[in, out] copy", copies) })
+                    foreach (var (layout, weights, transposed) in new[] { ("[out, in]", own, false), ("[in, out] copy", copies, true) })
                     {
-                        Tensor Product(int i) => F.linear(x, layout == "[out, in]" ? weights[i] : weights[i].t(), bias);
+                        Tensor Product(int i) => F.linear(x, transposed ? weights[i].t() : weights[i], bias);
                         var warm = Time(_ => Product(0), count, repeats);
                         var cold = Time(Product, count, repeats);
                         foreach (var (kind, ms) in new[] { ("warm", warm), ("cold", cold) })

@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace VideoCoca.GpuWorkers.Model;
 
 /// <summary>
-/// One long-lived thread that loads the model and runs every forward pass. Passes used to run on whichever
-/// thread-pool thread awaited the gate, and native memory followed the threads: glibc gives each thread its own
+/// One long-lived thread that loads the model and runs every forward pass that takes the model gate (batches,
+/// answers, re-ranking scores, watchlist rule embeddings). Passes used to run on whichever thread-pool thread awaited
+/// the gate, and native memory followed the threads: glibc gives each thread its own
 /// malloc arena, so a batch's freed activations stayed in the arena of the thread that ran it, and libgomp keeps one
 /// team of OpenMP threads (with torch's thread count) per thread that starts parallel work. On one thread the next
 /// batch reuses what the last one freed, and torch runs one team. The caller's execution context flows in, so spans

@@ -78,10 +78,12 @@ public sealed class ResultWatch(ModelRuntime runtime, ILogger<ResultWatch> logge
         // The gate: the text tower shares the device (and torch's threads) with the clips' forward passes.
         using (await runtime.Gate.EnterAsync())
         {
-            using var scope = NewDisposeScope();
-            var vectors = runtime.Predictor.EmbedTexts(texts).cpu();
-            var width = (int)vectors.shape[1];
-            var values = vectors.data<float>().ToArray();
+            var (values, width) = await runtime.Thread.RunAsync(() =>
+            {
+                using var scope = NewDisposeScope();
+                var vectors = runtime.Predictor.EmbedTexts(texts).cpu();
+                return (vectors.data<float>().ToArray(), (int)vectors.shape[1]);
+            });
             for (var i = 0; i < texts.Count; i++)
             {
                 _embedded[texts[i]] = values.AsSpan(i * width, width).ToArray();

@@ -15,7 +15,7 @@ namespace VideoCoca.Generation;
 internal sealed class CpuStepWeights : IDisposable
 {
     /// <param name="Transposed">An [in, out] copy, multiplied with 3-D rows: the layout before issue 13.</param>
-    private sealed record Linear(Tensor Weight, Tensor Bias, bool Transposed = false)
+    private sealed record Linear(Tensor Weight, Tensor? Bias, bool Transposed = false)
     {
         public Tensor Apply(Tensor x)
         {
@@ -36,8 +36,7 @@ internal sealed class CpuStepWeights : IDisposable
     private readonly Tensor _positionalEmbedding;
     private readonly Tensor _lnFinalWeight;
     private readonly Tensor _lnFinalBias;
-    private readonly Tensor _vocabularyProjection;
-    private readonly bool _vocabularyOutIn;
+    private readonly Linear _vocabularyProjection;
     private readonly List<Tensor> _owned = [];
 
     /// <param name="copied">Copies of the matrices laid out [in, out] (a snapshot), as before issue 13, for measuring that path.</param>
@@ -85,10 +84,9 @@ internal sealed class CpuStepWeights : IDisposable
         // The model keeps this projection [width, vocabulary] ([in, out]); a step multiplies its rows faster by an [out, in]
         // copy (vcp bench matmul: a fifth faster in float32, a third in bfloat16, at 32 rows), worth its memory.
         // The path before issue 13 multiplied by the model's own.
-        _vocabularyOutIn = !copied;
         _vocabularyProjection = copied
-            ? Get("text_decoder.text_projection")
-            : Own(weights["text_decoder.text_projection"].detach().t().contiguous());
+            ? new Linear(Get("text_decoder.text_projection"), null, Transposed: true)
+            : new Linear(Own(weights["text_decoder.text_projection"].detach().t().contiguous()), null);
     }
 
     /// <summary>Logits [rows, new, vocabulary] for new token ids [rows, new] at positions start.., growing the cache.</summary>
@@ -117,14 +115,7 @@ internal sealed class CpuStepWeights : IDisposable
         if (lastOnly) x = x.narrow(1, count - 1, 1);
         var last = x;
         return DecodeProfile.Time(profile, "vocabulary projection",
-            () => VocabularyLogits(F.layer_norm(last, [width], _lnFinalWeight, _lnFinalBias, ResidualAttentionBlock.LayerNormEps)));
-    }
-
-    private Tensor VocabularyLogits(Tensor x)
-    {
-        if (!_vocabularyOutIn) return x.matmul(_vocabularyProjection);
-        var rows = x.shape[0] * x.shape[1];
-        return F.linear(x.reshape(rows, x.shape[2]), _vocabularyProjection).view(x.shape[0], x.shape[1], -1);
+            () => _vocabularyProjection.Apply(F.layer_norm(last, [width], _lnFinalWeight, _lnFinalBias, ResidualAttentionBlock.LayerNormEps)));
     }
 
     private static Tensor SelfAttend(Block block, Tensor x, int heads, DecoderCache cache, int layer, Tensor? mask, string part, DecodeProfile? profile)
