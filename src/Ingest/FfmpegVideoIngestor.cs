@@ -144,19 +144,26 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             var tailStart = Math.Max(0, lastSample - TailFrames + 1);
             var tailEnd = Math.Max(lastSample, job.FrameCount - 1);
             var piped = wanted.Keys.Concat(Enumerable.Range(tailStart, tailEnd - tailStart + 1)).Distinct().Order().ToArray();
+            // Pictures nothing refers to and the split does not keep need not be decoded (about half of a typical
+            // encode's); the copy that leaves them out numbers the frames it does decode by their rank.
+            var unused = _options.SkipUnusedFrames ? await CopyWithoutUnusedFramesAsync(job.SourcePath, piped.Concat(thumbFrames).ToHashSet(), work, cancellationToken) : null;
             var graphPath = Path.Combine(work, "graph.txt");
-            await File.WriteAllTextAsync(graphPath, FilterGraph(piped, thumbFrames, size), cancellationToken);
+            await File.WriteAllTextAsync(graphPath, unused is null
+                ? FilterGraph(piped, thumbFrames, size)
+                : FilterGraph(piped.Select(unused.Renumber).ToList(), thumbFrames.Select(unused.Renumber).ToList(), size), cancellationToken);
 
             var buffers = new byte[job.Clips.Count][];
             var missing = job.Clips.Select(c => c.SampleFrames.Count).ToArray();
             var next = 0;
 
-            using var process = Start(job.SourcePath, graphPath, thumbs);
+            using var process = Start(unused?.Path ?? job.SourcePath, graphPath, thumbs, blanked: unused is not null);
             var messages = new DecoderMessages();
+            var expectedComplaints = unused is null ? null : new UnusedFramesCopy.Complaints(unused.BlankedPictures);
             var errorReader = Task.Run(async () =>
             {
                 while (await process.StandardError.ReadLineAsync(CancellationToken.None) is { } line)
                 {
+                    if (expectedComplaints?.Forgive(line) == true) continue;
                     messages.Add(line);
                 }
             }, CancellationToken.None);
@@ -278,7 +285,25 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         $"[0:v]split=2[model][thumb];[model]{FfmpegFilters.SelectFrames(pipedFrames)},{FfmpegFilters.ModelScale(size)}[m];" +
         $"[thumb]{FfmpegFilters.SelectFrames(thumbFrames)},{FfmpegFilters.ThumbnailScale(_options)}[t]";
 
-    private Process Start(string source, string graphPath, string thumbs)
+    /// <summary>The copy without the unreferenced pictures the split does not keep; null (decode the upload itself) when there is none or it cannot be made.</summary>
+    private async Task<UnusedFramesCopy?> CopyWithoutUnusedFramesAsync(string source, IReadOnlySet<int> keep, string work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UnusedFrames.CopyAsync(FfprobePath(), source, keep, work, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            // A full disk or a missing ffprobe costs speed, not the video.
+            logger.LogWarning(e, "{File}: decoding every picture, the copy without unused ones could not be made", source);
+            return null;
+        }
+    }
+
+    private string FfprobePath() =>
+        string.IsNullOrWhiteSpace(_options.FfmpegPath) ? "ffprobe" : Path.Combine(Path.GetDirectoryName(_options.FfmpegPath) ?? "", "ffprobe");
+
+    private Process Start(string source, string graphPath, string thumbs, bool blanked)
     {
         var start = new ProcessStartInfo(string.IsNullOrWhiteSpace(_options.FfmpegPath) ? "ffmpeg" : _options.FfmpegPath)
         {
@@ -291,6 +316,8 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         [
             "-hide_banner", "-nostdin", "-v", "error",
             "-threads", _options.DecoderThreads.ToString(CultureInfo.InvariantCulture),
+            // ffmpeg counts each blanked picture as a failed packet: with them, the frames that fail are counted here only.
+            .. blanked ? (string[])["-max_error_rate", "1"] : [],
             "-i", source,
             "-filter_complex_script", graphPath,
             // passthrough: the selected frames as they are, never duplicated or dropped to a constant rate.

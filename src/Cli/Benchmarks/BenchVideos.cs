@@ -6,7 +6,7 @@ namespace VideoCoca.Cli.Benchmarks;
 
 /// <summary>
 /// The material of the platform benches and the options that choose it: <c>--count</c> multi-scene world videos of
-/// <c>--scenes</c> scenes (4 s a scene, 320x240 H.264 at 25 fps), rendered from <c>--seed</c>.
+/// <c>--scenes</c> scenes (4 s a scene, H.264 at 25 fps, 320x240 unless <c>--size</c> says otherwise), rendered from <c>--seed</c>.
 /// </summary>
 public sealed class BenchVideos(int defaultCount, string countDescription)
 {
@@ -16,7 +16,22 @@ public sealed class BenchVideos(int defaultCount, string countDescription)
 
     public Option<int> Seed { get; } = new("--seed") { Description = "seed of the videos", DefaultValueFactory = _ => 1 };
 
-    public IEnumerable<Option> Options => [Count, Scenes, Seed];
+    public Option<string> Size { get; } = new("--size") { Description = "picture size of the videos, WIDTHxHEIGHT", DefaultValueFactory = _ => "320x240" };
+
+    public IEnumerable<Option> Options => [Count, Scenes, Seed, Size];
+
+    /// <summary>The chosen picture size (even numbers, as H.264's 4:2:0 needs).</summary>
+    public (int Width, int Height) PictureSize(ParseResult parse)
+    {
+        var text = parse.GetValue(Size) ?? "";
+        var parts = text.Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var width) && int.TryParse(parts[1], out var height)
+            && width is >= 16 and <= 3840 && height is >= 16 and <= 2160 && width % 2 == 0 && height % 2 == 0)
+        {
+            return (width, height);
+        }
+        throw new UserInputException($"--size must be WIDTHxHEIGHT with even numbers from 16x16 to 3840x2160, not '{text}'");
+    }
 
     /// <summary>The chosen scene count, after checking the options (before anything is rendered).</summary>
     public int ScenesPerVideo(ParseResult parse)
@@ -29,7 +44,9 @@ public sealed class BenchVideos(int defaultCount, string countDescription)
     /// <summary>Renders the videos into <paramref name="folder"/>; their paths in order.</summary>
     public async Task<IReadOnlyList<string>> GenerateAsync(ParseResult parse, string folder, CancellationToken cancellationToken)
     {
-        var options = new WorldSetOptions(parse.GetValue(Count), parse.GetValue(Seed), ScenesPerVideo(parse), ClipGeometry.Reference);
+        var (width, height) = PictureSize(parse);
+        var geometry = ClipGeometry.Reference with { Width = width, Height = height };
+        var options = new WorldSetOptions(parse.GetValue(Count), parse.GetValue(Seed), ScenesPerVideo(parse), geometry);
         await CommandRunner.WithProgressAsync("rendering videos", async report =>
             await WorldSetGenerator.GenerateAsync(folder, options, (done, total) => report(done, total, ""), cancellationToken));
         return Directory.GetFiles(folder, "*.mp4").Order(StringComparer.Ordinal).ToList();

@@ -12,7 +12,11 @@ namespace VideoCoca.Cli.Benchmarks;
 /// <param name="IngestSeconds">The silo's ingest path: probe, plan, extract.</param>
 /// <param name="PlainSeconds">The same work as plain ffprobe and ffmpeg command lines.</param>
 /// <param name="DecodeSeconds">Decoding every frame on one thread and nothing else (<see cref="PlainFfmpegSplit.DecodeOnlyAsync"/>).</param>
-public sealed record IngestTiming(string File, double Seconds, int Clips, double IngestSeconds, double PlainSeconds, double DecodeSeconds)
+/// <param name="IngestChildCpuSeconds">CPU of the ingest path's ffprobe and ffmpeg processes.</param>
+/// <param name="DecodingAllChildCpuSeconds">The same with <see cref="IngestOptions.SkipUnusedFrames"/> off: every picture decoded, as before it.</param>
+public sealed record IngestTiming(
+    string File, double Seconds, int Clips, double IngestSeconds, double PlainSeconds, double DecodeSeconds, double IngestChildCpuSeconds,
+    double DecodingAllChildCpuSeconds)
 {
     public double Ratio => IngestSeconds / PlainSeconds;
 }
@@ -25,11 +29,15 @@ public sealed record IngestBenchmarkResult(IReadOnlyList<IngestTiming> Videos, i
 /// <summary>
 /// Times the silo's ingest code (<see cref="FfmpegVideoIngestor"/>: probe, <see cref="ClipPlan"/>, one-pass extraction
 /// of every clip's frames file and thumbnail, exactly as the video grain calls it) against <see cref="PlainFfmpegSplit"/>
-/// on the same files, alternating which goes first, after one untimed run of each.
+/// on the same files, alternating which goes first, after one untimed run of each; and the CPU of the ingest's child
+/// processes beside that of the same ingest decoding every picture (<see cref="IngestOptions.SkipUnusedFrames"/> off).
 /// </summary>
 public sealed class IngestBenchmark(IngestOptions options, string workFolder)
 {
     private readonly FfmpegVideoIngestor _ingestor = new(Options.Create(options), NullLogger<FfmpegVideoIngestor>.Instance);
+
+    private readonly FfmpegVideoIngestor _decodingAll = new(
+        Options.Create(CopyOf(options, skipUnusedFrames: false)), NullLogger<FfmpegVideoIngestor>.Instance);
     private readonly PlainFfmpegSplit _plain = new(options);
 
     public async Task<IngestBenchmarkResult> RunAsync(
@@ -38,12 +46,15 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
         var ingestTimes = videos.Select(_ => new List<double>()).ToArray();
         var plainTimes = videos.Select(_ => new List<double>()).ToArray();
         var decodeTimes = videos.Select(_ => new List<double>()).ToArray();
+        var ingestCpu = videos.Select(_ => new List<double>()).ToArray();
+        var decodingAllCpu = videos.Select(_ => new List<double>()).ToArray();
         var lengths = new double[videos.Count];
         var clipCounts = new int[videos.Count];
         var largestDifference = 0;
 
         // Warm-up: JIT, the page cache, ffmpeg's shared libraries.
-        await IngestAsync(videos[0], Scratch("warm-ingest"), cancellationToken);
+        await IngestAsync(_ingestor, videos[0], Scratch("warm-ingest"), cancellationToken);
+        await IngestAsync(_decodingAll, videos[0], Scratch("warm-all"), cancellationToken);
         await _plain.RunAsync(videos[0], Scratch("warm-plain"), cancellationToken);
         Clear();
 
@@ -63,8 +74,10 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
                     var clock = Stopwatch.StartNew();
                     if ((turn == 0) == ingestFirst)
                     {
-                        ingested = await IngestAsync(videos[v], ingestFolder, cancellationToken);
+                        var children = PlatformCpu.EndedChildrenSeconds();
+                        ingested = await IngestAsync(_ingestor, videos[v], ingestFolder, cancellationToken);
                         ingestTimes[v].Add(clock.Elapsed.TotalSeconds);
+                        ingestCpu[v].Add(PlatformCpu.EndedChildrenSeconds() - children);
                     }
                     else
                     {
@@ -72,7 +85,10 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
                         plainTimes[v].Add(clock.Elapsed.TotalSeconds);
                     }
                 }
-                // Last, so that it never warms the file for the two paths compared.
+                // Last, so that they never warm the file for the two paths compared.
+                var before = PlatformCpu.EndedChildrenSeconds();
+                var decodedAll = await IngestAsync(_decodingAll, videos[v], Scratch("all"), cancellationToken);
+                decodingAllCpu[v].Add(PlatformCpu.EndedChildrenSeconds() - before);
                 var decodeClock = Stopwatch.StartNew();
                 await _plain.DecodeOnlyAsync(videos[v], cancellationToken);
                 decodeTimes[v].Add(decodeClock.Elapsed.TotalSeconds);
@@ -81,6 +97,7 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
                     lengths[v] = ingested.Seconds;
                     clipCounts[v] = ingested.Clips.Count;
                     largestDifference = Math.Max(largestDifference, await CompareFramesAsync(ingested.Clips, plan, plainFolder, cancellationToken));
+                    largestDifference = Math.Max(largestDifference, await CompareFramesAsync(decodedAll.Clips, plan, plainFolder, cancellationToken));
                 }
                 Clear();
             }
@@ -88,19 +105,19 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
         progress(done, done, "");
         var rows = videos.Select((path, v) => new IngestTiming(
             Path.GetFileName(path), lengths[v], clipCounts[v], Statistics.Median(ingestTimes[v]), Statistics.Median(plainTimes[v]),
-            Statistics.Median(decodeTimes[v]))).ToList();
+            Statistics.Median(decodeTimes[v]), Statistics.Median(ingestCpu[v]), Statistics.Median(decodingAllCpu[v]))).ToList();
         return new IngestBenchmarkResult(rows, largestDifference);
     }
 
     private sealed record IngestedVideo(double Seconds, IReadOnlyList<ExtractedClip> Clips);
 
     /// <summary>The grain's ffmpeg work for one video, without its database rows and messages.</summary>
-    private async Task<IngestedVideo> IngestAsync(string source, string clipsFolder, CancellationToken cancellationToken)
+    private async Task<IngestedVideo> IngestAsync(FfmpegVideoIngestor ingestor, string source, string clipsFolder, CancellationToken cancellationToken)
     {
-        var probe = await _ingestor.ProbeAsync(source, cancellationToken);
+        var probe = await ingestor.ProbeAsync(source, cancellationToken);
         var plan = ClipPlan.Plan(probe.FrameCount, probe.FrameRate, options.ClipLengthSeconds, options.OverlapSeconds, options.FramesPerClip);
         var clips = new List<ExtractedClip>(plan.Count);
-        await foreach (var clip in _ingestor.ExtractAsync(new ExtractionJob(source, clipsFolder, plan, options.FramesPerClip), cancellationToken))
+        await foreach (var clip in ingestor.ExtractAsync(new ExtractionJob(source, clipsFolder, plan, options.FramesPerClip), cancellationToken))
         {
             clips.Add(clip);
         }
@@ -139,6 +156,13 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
         }
         return largest;
     }
+
+    private static IngestOptions CopyOf(IngestOptions options, bool skipUnusedFrames) => new()
+    {
+        FrameWidth = options.FrameWidth, FrameHeight = options.FrameHeight, Resize = options.Resize, ThumbnailWidth = options.ThumbnailWidth,
+        ClipLengthSeconds = options.ClipLengthSeconds, OverlapSeconds = options.OverlapSeconds, FramesPerClip = options.FramesPerClip,
+        FfmpegPath = options.FfmpegPath, DecoderThreads = options.DecoderThreads, SkipUnusedFrames = skipUnusedFrames,
+    };
 
     private string Scratch(string name)
     {

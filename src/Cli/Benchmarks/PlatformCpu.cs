@@ -79,6 +79,12 @@ public static class PlatformCpu
         }
     }
 
+    /// <summary>The CPU seconds of this process's child processes that have ended (ffprobe and ffmpeg runs), from /proc; 0 elsewhere.</summary>
+    public static double EndedChildrenSeconds() =>
+        StatFields(Environment.ProcessId) is { } fields
+            ? (double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture)) / ClockTicks
+            : 0;
+
     /// <summary>utime + stime (+ cutime + cstime) of a live process, in seconds.</summary>
     private static double? ProcessSeconds(int pid, bool withChildren)
     {

@@ -48,7 +48,7 @@ public static class IngestBenchCommand
                 var files = await videos.GenerateAsync(parse, Path.Combine(work, "videos"), cancellationToken);
                 var benchmark = new IngestBenchmark(options, work);
                 var result = await CommandRunner.WithProgressAsync("timing", report => benchmark.RunAsync(files, repeatCount, report, cancellationToken));
-                Print(result, options, sceneCount, repeatCount);
+                Print(result, options, sceneCount, repeatCount, videos.PictureSize(parse));
             }
             finally
             {
@@ -59,11 +59,11 @@ public static class IngestBenchCommand
         return command;
     }
 
-    private static void Print(IngestBenchmarkResult result, IngestOptions options, int scenes, int repeats)
+    private static void Print(IngestBenchmarkResult result, IngestOptions options, int scenes, int repeats, (int Width, int Height) size)
     {
         static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
         System.Console.WriteLine(
-            $"ingest against plain ffmpeg: {result.Videos.Count} world video{(result.Videos.Count == 1 ? "" : "s")} of {scenes} scenes (320x240, 25 fps), " +
+            $"ingest against plain ffmpeg: {result.Videos.Count} world video{(result.Videos.Count == 1 ? "" : "s")} of {scenes} scenes ({size.Width}x{size.Height}, 25 fps), " +
             $"{Number(options.ClipLengthSeconds, "0.##")} s clips with {Number(options.OverlapSeconds, "0.##")} s overlap, " +
             $"{options.FramesPerClip} frames of {options.FrameWidth}x{options.FrameHeight} and a {options.ThumbnailWidth}-pixel JPEG thumbnail a clip; " +
             $"median of {repeats} runs after a warm-up; {Environment.ProcessorCount} cores");
@@ -72,24 +72,30 @@ public static class IngestBenchCommand
             v.File, Number(v.Seconds, "0.0"), v.Clips.ToString(CultureInfo.InvariantCulture),
             Number(v.IngestSeconds, "0.000"), Number(v.PlainSeconds, "0.000"), Number(v.Ratio, "0.00") + "x",
             Number(v.DecodeSeconds, "0.000"), Number(v.DecodeSeconds * 1000 / Math.Max(1, v.Clips), "0.0"),
+            Number(v.IngestChildCpuSeconds * 1000 / Math.Max(1, v.Clips), "0.0"), Number(v.DecodingAllChildCpuSeconds * 1000 / Math.Max(1, v.Clips), "0.0"),
         ]).ToList();
         var ingest = result.Videos.Sum(v => v.IngestSeconds);
         var plain = result.Videos.Sum(v => v.PlainSeconds);
         var decode = result.Videos.Sum(v => v.DecodeSeconds);
         var clips = result.Videos.Sum(v => v.Clips);
         var decodeMsAClip = decode * 1000 / Math.Max(1, clips);
+        var ingestCpuMsAClip = result.Videos.Sum(v => v.IngestChildCpuSeconds) * 1000 / Math.Max(1, clips);
+        var decodingAllCpuMsAClip = result.Videos.Sum(v => v.DecodingAllChildCpuSeconds) * 1000 / Math.Max(1, clips);
         rows.Add(
         [
             "total", Number(result.Videos.Sum(v => v.Seconds), "0.0"), clips.ToString(CultureInfo.InvariantCulture),
             Number(ingest, "0.000"), Number(plain, "0.000"), Number(ingest / plain, "0.00") + "x",
-            Number(decode, "0.000"), Number(decodeMsAClip, "0.0"),
+            Number(decode, "0.000"), Number(decodeMsAClip, "0.0"), Number(ingestCpuMsAClip, "0.0"), Number(decodingAllCpuMsAClip, "0.0"),
         ]);
-        MarkdownTable.Print(["video", ">video s", ">clips", ">ingest s", ">plain ffmpeg s", ">ratio", ">decode only s", ">decode ms a clip"], rows);
+        MarkdownTable.Print(["video", ">video s", ">clips", ">ingest s", ">plain ffmpeg s", ">ratio", ">decode only s", ">decode ms a clip",
+            ">ingest's ffprobe+ffmpeg CPU ms a clip", ">same, every picture decoded"], rows);
         System.Console.WriteLine(
             $"overall: ingest takes {Number(ingest / plain, "0.00")}x the time of plain ffmpeg (aim: at most {Number(Aim, "0.0")}x, " +
             $"{(ingest / plain <= Aim ? "met" : "not met")}); sampled frames identical to plain ffmpeg's: " +
             (result.LargestFrameDifference == 0 ? "yes" : $"no (bytes differ by up to {result.LargestFrameDifference})"));
         System.Console.WriteLine(
-            $"decode only (every frame on one thread, nothing else: what any split of these videos costs at least): {Number(decodeMsAClip, "0.0")} ms a clip");
+            $"decode only (every frame on one thread, nothing else: what a split that decodes every picture costs at least): {Number(decodeMsAClip, "0.0")} ms a clip; " +
+            $"ingest's ffprobe and ffmpeg processes: {Number(ingestCpuMsAClip, "0.0")} ms of CPU a clip, " +
+            $"{Number(decodingAllCpuMsAClip, "0.0")} when they decode every picture (Ingest:SkipUnusedFrames off)");
     }
 }

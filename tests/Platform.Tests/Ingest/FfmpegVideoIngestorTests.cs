@@ -49,4 +49,77 @@ public sealed class FfmpegVideoIngestorTests : IAsyncLifetime
         // Only the clips' files are left: the work folder is gone.
         Assert.Equal(2 * plan.Count, Directory.GetFileSystemEntries(clipsFolder).Length);
     }
+
+    /// <summary>
+    /// World videos are x264 with B-frames: about half their pictures are referred to by none. Left undecoded, they
+    /// change nothing the split keeps: every clip's frames and thumbnail come out byte for byte as from a full decode.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task LeavingUnreferencedPicturesUndecodedKeepsEveryClipsFramesAndThumbnail()
+    {
+        var skipping = await ExtractAllAsync(new IngestOptions { SkipUnusedFrames = true }, "skipping");
+        var decodingAll = await ExtractAllAsync(new IngestOptions { SkipUnusedFrames = false }, "all");
+
+        Assert.Equal(15, skipping.Clips.Count);
+        Assert.Equal(decodingAll.Clips.Select(c => c.Clip.Index), skipping.Clips.Select(c => c.Clip.Index));
+        for (var i = 0; i < skipping.Clips.Count; i++)
+        {
+            var (expected, actual) = (await File.ReadAllBytesAsync(decodingAll.Clips[i].FramesPath), await File.ReadAllBytesAsync(skipping.Clips[i].FramesPath));
+            Assert.True(expected.SequenceEqual(actual), $"clip {i}'s frames differ");
+            (expected, actual) = (await File.ReadAllBytesAsync(decodingAll.Clips[i].ThumbnailPath!), await File.ReadAllBytesAsync(skipping.Clips[i].ThumbnailPath!));
+            Assert.True(expected.SequenceEqual(actual), $"clip {i}'s thumbnail differs");
+        }
+        // The blanked pictures' complaints are ffmpeg's answer to the blanking, not damage.
+        Assert.Empty(skipping.Warnings);
+        Assert.Empty(decodingAll.Warnings);
+    }
+
+    /// <summary>The copy leaves out the unreferenced pictures the split does not keep, and only those.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task TheCopyBlanksAboutHalfTheFramesOfAWorldVideoAndNoneOfAVideoWithoutBFrames()
+    {
+        var keep = new HashSet<int> { 0, 6, 7, 8, 750, 1499 };
+        var work = Directory.CreateDirectory(Path.Combine(_folder, "copy")).FullName;
+
+        var copy = await UnusedFrames.CopyAsync("ffprobe", _video, keep, work, CancellationToken.None);
+
+        Assert.NotNull(copy);
+        Assert.Equal(1500, copy.PacketCount);
+        Assert.InRange(copy.BlankedPictures, 500, 1000);
+        Assert.Equal(1500 - copy.BlankedPictures, copy.KeptNumbers.Length);
+        Assert.All(keep, n => Assert.Contains(n, copy.KeptNumbers));
+        Assert.Equal(new FileInfo(_video).Length, new FileInfo(copy.Path).Length);
+        // Numbers past the file's frames stay past the copy's, in order.
+        Assert.Equal(copy.KeptNumbers.Length + 2, copy.Renumber(1502));
+
+        var withoutBFrames = await DamagedVideos.EncodeAsync(Path.Combine(_folder, "no-b-frames.mp4"), frames: 50);
+        Assert.Null(await UnusedFrames.CopyAsync("ffprobe", withoutBFrames, new HashSet<int> { 0 }, work, CancellationToken.None));
+    }
+
+    [Fact]
+    public void OnlyAsManyOfEachBlankingComplaintAsPicturesWereBlankedAreForgiven()
+    {
+        var complaints = new UnusedFramesCopy.Complaints(blanked: 1);
+
+        Assert.True(complaints.Forgive("[NULL @ 0x55d1c0] missing picture in access unit with size 31"));
+        Assert.True(complaints.Forgive("[h264 @ 0x55d1c1] no frame!"));
+        Assert.True(complaints.Forgive("Error while decoding stream #0:0: Invalid data found when processing input"));
+        Assert.False(complaints.Forgive("[h264 @ 0x55d1c1] no frame!"));
+        Assert.False(complaints.Forgive("Last message repeated 3 times"));
+        Assert.False(complaints.Forgive("[h264 @ 0x55d1c1] decode_slice_header error"));
+    }
+
+    private async Task<(List<ExtractedClip> Clips, List<string> Warnings)> ExtractAllAsync(IngestOptions options, string name)
+    {
+        var ingestor = new FfmpegVideoIngestor(Options.Create(options), NullLogger<FfmpegVideoIngestor>.Instance);
+        var probe = await ingestor.ProbeAsync(_video, CancellationToken.None);
+        var plan = ClipPlan.Plan(probe.FrameCount, probe.FrameRate, options.ClipLengthSeconds, options.OverlapSeconds, options.FramesPerClip);
+        var job = new ExtractionJob(_video, Path.Combine(_folder, name), plan, options.FramesPerClip, probe.FrameCount);
+        var clips = new List<ExtractedClip>();
+        await foreach (var clip in ingestor.ExtractAsync(job, CancellationToken.None))
+        {
+            clips.Add(clip);
+        }
+        return (clips, job.Warnings);
+    }
 }
