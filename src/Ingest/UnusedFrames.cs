@@ -173,6 +173,17 @@ internal static class UnusedFrames
         }
         using var process = Process.Start(start);
         if (process is null) return null;
+        using var stop = cancellationToken.Register(() =>
+        {
+            try
+            {
+                process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // It ended already.
+            }
+        });
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
         var packets = new List<Packet>();
         string? format = null, codec = null, avc = null;
