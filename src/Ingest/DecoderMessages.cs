@@ -89,6 +89,9 @@ public sealed partial class DecoderMessages
         return warnings;
     }
 
+    /// <summary>Whether a (trimmed) line is ffmpeg's note that the line before it came again ("Last message repeated N times").</summary>
+    internal static bool IsRepeatNote(string line) => Repeated().IsMatch(line);
+
     /// <summary>"[h264 @ 0x55d1c0] decode_slice_header error" becomes "h264: decode_slice_header error": the address differs per line.</summary>
     private static string Normalize(string line)
     {

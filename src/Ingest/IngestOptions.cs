@@ -122,6 +122,9 @@ public sealed class IngestOptions
         return ".vcp";
     }
 
+    /// <summary>A copy to change (every setting is a value or a string).</summary>
+    public IngestOptions Copy() => (IngestOptions)MemberwiseClone();
+
     /// <summary>Rejects settings ffmpeg or the model cannot use.</summary>
     public void Validate()
     {

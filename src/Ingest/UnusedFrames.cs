@@ -11,11 +11,13 @@ namespace VideoCoca.Ingest;
 /// the same order, so a frame's number in the copy is its rank among the kept ones.
 /// </summary>
 /// <param name="Path">The patched copy, in the split's work folder.</param>
-/// <param name="BlankedPictures">Pictures blanked: ffmpeg reports each as a packet without a picture.</param>
 /// <param name="PacketCount">Video packets of the file: the frames the original file decodes to.</param>
 /// <param name="KeptNumbers">The frame numbers (in display order) of the original file that still decode, in order.</param>
-internal sealed partial record UnusedFramesCopy(string Path, int BlankedPictures, int PacketCount, int[] KeptNumbers)
+internal sealed partial record UnusedFramesCopy(string Path, int PacketCount, int[] KeptNumbers)
 {
+    /// <summary>Pictures blanked: ffmpeg reports each as a packet without a picture.</summary>
+    public int BlankedPictures => PacketCount - KeptNumbers.Length;
+
     /// <summary>
     /// The copy's number of frame <paramref name="number"/> of the original; numbers past the file's packets (frames a
     /// probe promised but the file lacks) stay past the copy's last frame, in order.
@@ -44,7 +46,7 @@ internal sealed partial record UnusedFramesCopy(string Path, int BlankedPictures
         {
             var text = line.Trim();
             // ffmpeg folds a run of one line; the run belongs to whichever line came before it.
-            if (RepeatedLine().IsMatch(text)) return _lastForgiven;
+            if (DecoderMessages.IsRepeatNote(text)) return _lastForgiven;
             bool forgiven;
             if (text.Contains("] missing picture in access unit with size ", StringComparison.Ordinal)) forgiven = Take(ref _missingPicture);
             else if (text.EndsWith("] no frame!", StringComparison.Ordinal)) forgiven = Take(ref _noFrame);
@@ -64,9 +66,6 @@ internal sealed partial record UnusedFramesCopy(string Path, int BlankedPictures
 
     [GeneratedRegex(@"^Error while decoding stream #0:\d+: Invalid data found when processing input$")]
     private static partial Regex FailedPacketLine();
-
-    [GeneratedRegex(@"^Last message repeated \d{1,9} times?$")]
-    private static partial Regex RepeatedLine();
 }
 
 /// <summary>Makes an <see cref="UnusedFramesCopy"/> of a video when that spares the split any decoding.</summary>
@@ -94,21 +93,18 @@ internal static class UnusedFrames
         }
 
         var blank = new List<long>();
-        var blankedNumbers = new HashSet<int>();
+        var kept = new List<int>(byTime.Length);
         using (var file = File.OpenHandle(source))
         {
             var header = new byte[5];
             for (var number = 0; number < byTime.Length; number++)
             {
-                if (keep.Contains(number)) continue;
-                var packet = table[byTime[number]];
-                var slices = UnreferencedSlices(file, packet, lengthSize, header);
-                if (slices is null) continue;
-                blank.AddRange(slices);
-                blankedNumbers.Add(number);
+                var slices = keep.Contains(number) ? null : UnreferencedSlices(file, table[byTime[number]], lengthSize, header);
+                if (slices is null) kept.Add(number);
+                else blank.AddRange(slices);
             }
         }
-        if (blankedNumbers.Count == 0) return null;
+        if (kept.Count == byTime.Length) return null;
 
         var path = Path.Combine(folder, "unused-frames-blanked" + Path.GetExtension(source));
         File.Copy(source, path, overwrite: true);
@@ -122,8 +118,7 @@ internal static class UnusedFrames
                 await copy.WriteAsync(unspecified, cancellationToken);
             }
         }
-        var kept = Enumerable.Range(0, byTime.Length).Where(n => !blankedNumbers.Contains(n)).ToArray();
-        return new UnusedFramesCopy(path, blankedNumbers.Count, byTime.Length, kept);
+        return new UnusedFramesCopy(path, byTime.Length, kept.ToArray());
     }
 
     /// <summary>
@@ -192,20 +187,20 @@ internal static class UnusedFrames
         while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
         {
             if (!usable) continue;
-            if (line.StartsWith("packet|", StringComparison.Ordinal))
+            var bar = line.IndexOf('|');
+            if (bar < 0) continue;
+            var section = line[..bar];
+            if (section == "packet")
             {
                 long? pts = null, position = null;
                 int? size = null;
-                foreach (var field in line.AsSpan(7).ToString().Split('|'))
+                foreach (var (key, value) in Fields(line[(bar + 1)..]))
                 {
-                    var equals = field.IndexOf('=');
-                    if (equals < 0) continue;
-                    var (key, value) = (field[..equals], field[(equals + 1)..]);
                     switch (key)
                     {
                         case "pts" when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p): pts = p; break;
                         case "pos" when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) && p >= 0: position = p; break;
-                        case "size" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0: size = s; break;
+                        case "size" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0: size = n; break;
                         // A packet the container discards (an edit list cutting the start) decodes but is not shown.
                         case "flags" when value.Contains('D'): usable = false; break;
                     }
@@ -213,17 +208,17 @@ internal static class UnusedFrames
                 if (pts is null || position is null || size is null) usable = false;
                 else packets.Add(new Packet(pts.Value, position.Value, size.Value));
             }
-            else if (line.StartsWith("format|format_name=", StringComparison.Ordinal))
+            else if (section is "stream" or "format")
             {
-                format = line[19..];
-            }
-            else if (line.StartsWith("stream|", StringComparison.Ordinal))
-            {
-                foreach (var field in line[7..].Split('|'))
+                foreach (var (key, value) in Fields(line[(bar + 1)..]))
                 {
-                    if (field.StartsWith("codec_name=", StringComparison.Ordinal)) codec = field[11..];
-                    else if (field.StartsWith("is_avc=", StringComparison.Ordinal)) avc = field[7..];
-                    else if (field.StartsWith("nal_length_size=", StringComparison.Ordinal)) _ = int.TryParse(field[16..], CultureInfo.InvariantCulture, out lengthSize);
+                    switch (key)
+                    {
+                        case "format_name": format = value; break;
+                        case "codec_name": codec = value; break;
+                        case "is_avc": avc = value; break;
+                        case "nal_length_size": _ = int.TryParse(value, CultureInfo.InvariantCulture, out lengthSize); break;
+                    }
                 }
             }
         }
@@ -234,4 +229,8 @@ internal static class UnusedFrames
         var mp4 = format?.Split(',').Contains("mp4") == true;
         return usable && process.ExitCode == 0 && mp4 && codec == "h264" && lengthPrefixed && packets.Count > 0 ? (lengthSize, packets) : null;
     }
+
+    /// <summary>The key=value fields of one line of ffprobe's compact output, after its section name.</summary>
+    private static IEnumerable<(string Key, string Value)> Fields(string fields) =>
+        fields.Split('|').Select(field => field.Split('=', 2)).Where(pair => pair.Length == 2).Select(pair => (pair[0], pair[1]));
 }

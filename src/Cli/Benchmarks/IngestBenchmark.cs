@@ -37,7 +37,7 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
     private readonly FfmpegVideoIngestor _ingestor = new(Options.Create(options), NullLogger<FfmpegVideoIngestor>.Instance);
 
     private readonly FfmpegVideoIngestor _decodingAll = new(
-        Options.Create(CopyOf(options, skipUnusedFrames: false)), NullLogger<FfmpegVideoIngestor>.Instance);
+        Options.Create(DecodingEveryPicture(options)), NullLogger<FfmpegVideoIngestor>.Instance);
     private readonly PlainFfmpegSplit _plain = new(options);
 
     public async Task<IngestBenchmarkResult> RunAsync(
@@ -157,12 +157,12 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
         return largest;
     }
 
-    private static IngestOptions CopyOf(IngestOptions options, bool skipUnusedFrames) => new()
+    private static IngestOptions DecodingEveryPicture(IngestOptions options)
     {
-        FrameWidth = options.FrameWidth, FrameHeight = options.FrameHeight, Resize = options.Resize, ThumbnailWidth = options.ThumbnailWidth,
-        ClipLengthSeconds = options.ClipLengthSeconds, OverlapSeconds = options.OverlapSeconds, FramesPerClip = options.FramesPerClip,
-        FfmpegPath = options.FfmpegPath, DecoderThreads = options.DecoderThreads, SkipUnusedFrames = skipUnusedFrames,
-    };
+        var copy = options.Copy();
+        copy.SkipUnusedFrames = false;
+        return copy;
+    }
 
     private string Scratch(string name)
     {

@@ -86,7 +86,8 @@ public sealed class FfmpegVideoIngestorTests : IAsyncLifetime
         Assert.NotNull(copy);
         Assert.Equal(1500, copy.PacketCount);
         Assert.InRange(copy.BlankedPictures, 500, 1000);
-        Assert.Equal(1500 - copy.BlankedPictures, copy.KeptNumbers.Length);
+        // Renumber searches them: they must rise strictly.
+        Assert.Equal(copy.KeptNumbers.Order().Distinct(), copy.KeptNumbers);
         Assert.All(keep, n => Assert.Contains(n, copy.KeptNumbers));
         Assert.Equal(new FileInfo(_video).Length, new FileInfo(copy.Path).Length);
         // Numbers past the file's frames stay past the copy's, in order.
