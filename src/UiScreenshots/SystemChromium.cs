@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace VideoCoca.UiScreenshots;
@@ -6,7 +7,7 @@ namespace VideoCoca.UiScreenshots;
 /// Debian's chromium, driven by Playwright: Playwright's own browser download is not reachable from every machine, so
 /// the system browser is launched by its path and nothing is ever downloaded. <c>VCP_CHROMIUM</c> names another one.
 /// </summary>
-public static class SystemChromium
+public static partial class SystemChromium
 {
     public const string DefaultPath = "/usr/bin/chromium";
 
@@ -54,7 +55,7 @@ public static class SystemChromium
         await page.FillAsync("#key", key);
         await page.ClickAsync("button[type=submit]");
         // Signed in lands on the videos list; a refused key comes back to the sign-in page with error=.
-        await page.WaitForURLAsync(url => url.Contains("/ui/videos", StringComparison.Ordinal) || url.Contains("error=", StringComparison.Ordinal));
+        await page.WaitForArrivalAsync(SignedInOrRefused());
         if (!page.Url.Contains("/ui/videos", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"signing in at {baseUrl} failed ({page.Url}): {await page.InnerTextAsync("main")}");
@@ -62,4 +63,7 @@ public static class SystemChromium
         await page.CloseAsync();
         return context;
     }
+
+    [GeneratedRegex("/ui/videos|[?&]error=")]
+    private static partial Regex SignedInOrRefused();
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using VideoCoca.Platform.Tests.EndToEnd;
 using VideoCoca.Platform.Tests.Infrastructure;
@@ -66,7 +67,7 @@ public sealed class WebInterfaceTests(StackFixture stack)
             Assert.Equal("3", await page.EvalOnSelectorAsync<string>("#analysis-progress", "p => String(p.value)"));
             var videoId = Guid.Parse((await page.GetAttributeAsync("#open-video", "data-video-id"))!);
             await page.ClickAsync("#open-video");
-            await page.WaitForURLAsync(url => url.EndsWith($"/ui/videos/{videoId}", StringComparison.Ordinal));
+            await page.WaitForArrivalAsync(new Regex($"/ui/videos/{videoId}$"));
             var captions = await page.Locator(".clip .caption").AllTextContentsAsync();
             Assert.Equal(world.Scenes.Select(s => s.Caption), captions.Select(c => c.Trim()));
             Assert.Equal(3, await page.Locator(".clip img").CountAsync());
@@ -93,12 +94,12 @@ public sealed class WebInterfaceTests(StackFixture stack)
             await page.SelectOptionAsync("#mode", "text");
             await page.FillAsync("#uploaded_after", DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             await page.ClickAsync("#search-button");
-            await page.WaitForURLAsync(url => url.Contains("/ui/search?", StringComparison.Ordinal));
+            await page.WaitForArrivalAsync(new Regex("/ui/search\\?"));
             Assert.Contains("mode=text", page.Url, StringComparison.Ordinal);
             var hit = page.Locator($"a[href='/ui/videos/{videoId}#clip-2']");
             Assert.Equal(world.Scenes[2].Caption, (await hit.Locator(".caption").TextContentAsync())?.Trim());
             await hit.ClickAsync();
-            await page.WaitForURLAsync(url => url.EndsWith($"/ui/videos/{videoId}#clip-2", StringComparison.Ordinal));
+            await page.WaitForArrivalAsync(new Regex($"/ui/videos/{videoId}#clip-2$"));
             await page.WaitForFunctionAsync("() => document.getElementById('clip-2').getAttribute('aria-current') === 'true'");
 
             // The flag of the first clip is confirmed in the review queue; the API then says so.
@@ -186,7 +187,7 @@ public sealed class WebInterfaceTests(StackFixture stack)
             Assert.Contains("/ui/sign-in?return_url=", stranger.Url, StringComparison.Ordinal);
             await stranger.FillAsync("#key", "vcp_not-a-key");
             await stranger.ClickAsync("button[type=submit]");
-            await stranger.WaitForURLAsync(url => url.Contains("/ui/sign-in?error=refused", StringComparison.Ordinal));
+            await stranger.WaitForArrivalAsync(new Regex("/ui/sign-in\\?error=refused"));
             Assert.Contains("refused", await stranger.TextContentAsync("[role=alert]") ?? "", StringComparison.Ordinal);
         });
     }
