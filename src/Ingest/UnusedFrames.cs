@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace VideoCoca.Ingest;
@@ -80,7 +78,8 @@ internal static class UnusedFrames
     public static async Task<UnusedFramesCopy?> CopyAsync(
         string ffprobe, string source, IReadOnlySet<int> keep, string folder, CancellationToken cancellationToken)
     {
-        var packets = await ReadPacketsAsync(ffprobe, source, cancellationToken);
+        // The gateway's table, when it kept one, spares a second ffprobe of the same file.
+        var packets = Decodable(await PacketTable.ReadSidecarAsync(source, cancellationToken) ?? await PacketTable.ProbeAsync(ffprobe, source, cancellationToken));
         if (packets is null) return null;
         var (lengthSize, table) = packets.Value;
 
@@ -152,85 +151,21 @@ internal static class UnusedFrames
 
     private readonly record struct Packet(long Pts, long Position, int Size);
 
-    /// <summary>The video stream's NAL length size and packets in decode order, from ffprobe (which only reads the container).</summary>
-    private static async Task<(int LengthSize, List<Packet> Packets)?> ReadPacketsAsync(string ffprobe, string source, CancellationToken cancellationToken)
+    /// <summary>
+    /// The NAL length size and packets in decode order of a table the copy can be made from: H.264 stored length-prefixed
+    /// in MP4 or QuickTime (other containers' packet positions may point at a block header before the data, as
+    /// Matroska's do), every packet timed, placed and shown.
+    /// </summary>
+    private static (int LengthSize, List<Packet> Packets)? Decodable(PacketTable? table)
     {
-        var start = new ProcessStartInfo(ffprobe)
+        if (table is null || table.Codec != "h264" || !table.LengthPrefixed || table.NalLengthSize is not (1 or 2 or 4)) return null;
+        if (!table.FormatName.Split(',').Contains("mp4") || table.Packets.Count == 0) return null;
+        var packets = new List<Packet>(table.Packets.Count);
+        foreach (var packet in table.Packets)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in (string[])["-v", "error", "-select_streams", "v:0",
-                     "-show_entries", "format=format_name:stream=codec_name,is_avc,nal_length_size:packet=pts,pos,size,flags", "-of", "compact", source])
-        {
-            start.ArgumentList.Add(argument);
+            if (packet is not { Pts: { } pts, Position: { } position, Size: { } size, Discarded: false }) return null;
+            packets.Add(new Packet(pts, position, size));
         }
-        using var process = Process.Start(start);
-        if (process is null) return null;
-        using var stop = cancellationToken.Register(() =>
-        {
-            try
-            {
-                process.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                // It ended already.
-            }
-        });
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        var packets = new List<Packet>();
-        string? format = null, codec = null, avc = null;
-        var lengthSize = 0;
-        var usable = true;
-        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
-        {
-            if (!usable) continue;
-            var bar = line.IndexOf('|');
-            if (bar < 0) continue;
-            var section = line[..bar];
-            if (section == "packet")
-            {
-                long? pts = null, position = null;
-                int? size = null;
-                foreach (var (key, value) in Fields(line[(bar + 1)..]))
-                {
-                    switch (key)
-                    {
-                        case "pts" when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p): pts = p; break;
-                        case "pos" when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) && p >= 0: position = p; break;
-                        case "size" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0: size = n; break;
-                        // A packet the container discards (an edit list cutting the start) decodes but is not shown.
-                        case "flags" when value.Contains('D'): usable = false; break;
-                    }
-                }
-                if (pts is null || position is null || size is null) usable = false;
-                else packets.Add(new Packet(pts.Value, position.Value, size.Value));
-            }
-            else if (section is "stream" or "format")
-            {
-                foreach (var (key, value) in Fields(line[(bar + 1)..]))
-                {
-                    switch (key)
-                    {
-                        case "format_name": format = value; break;
-                        case "codec_name": codec = value; break;
-                        case "is_avc": avc = value; break;
-                        case "nal_length_size": _ = int.TryParse(value, CultureInfo.InvariantCulture, out lengthSize); break;
-                    }
-                }
-            }
-        }
-        await process.WaitForExitAsync(cancellationToken);
-        await errors;
-        var lengthPrefixed = avc is "true" or "1" && lengthSize is 1 or 2 or 4;
-        // Other containers' packet positions may point at a block header before the data (Matroska does).
-        var mp4 = format?.Split(',').Contains("mp4") == true;
-        return usable && process.ExitCode == 0 && mp4 && codec == "h264" && lengthPrefixed && packets.Count > 0 ? (lengthSize, packets) : null;
+        return (table.NalLengthSize, packets);
     }
-
-    /// <summary>The key=value fields of one line of ffprobe's compact output, after its section name.</summary>
-    private static IEnumerable<(string Key, string Value)> Fields(string fields) =>
-        fields.Split('|').Select(field => field.Split('=', 2)).Where(pair => pair.Length == 2).Select(pair => (pair[0], pair[1]));
 }

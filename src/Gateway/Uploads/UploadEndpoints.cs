@@ -14,6 +14,7 @@ using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Hosting;
 using VideoCoca.Gateway.Videos;
 using VideoCoca.GrainInterfaces;
+using VideoCoca.Ingest;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Entities;
 using VideoCoca.Gateway.Http;
@@ -163,6 +164,11 @@ public static class UploadEndpoints
                 return Problem(outcome.StatusCode, outcome.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Video too long" : "Not a usable video", outcome.Reason!);
             }
 
+            if (outcome.Packets is { } packets)
+            {
+                await KeepPacketTableAsync(packets, path, logger, cancellationToken);
+            }
+
             using var record = StageCpu.Enter(UploadStages.Record);
             var now = DateTimeOffset.UtcNow;
             await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
@@ -211,6 +217,22 @@ public static class UploadEndpoints
             {
                 DeleteFolder(folder, logger);
             }
+        }
+    }
+
+    /// <summary>Keeps the probe's packet table beside the upload for the silo's split; without it the split reads the packets itself.</summary>
+    private static async Task KeepPacketTableAsync(PacketTable packets, string path, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using (StageCpu.Enter(UploadStages.Probe))
+            {
+                await packets.WriteSidecarAsync(path, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "{Path}: the packet table was not kept; the split will read the packets again", path);
         }
     }
 

@@ -2,14 +2,19 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using VideoCoca.GrainInterfaces;
+using VideoCoca.Ingest;
 
 namespace VideoCoca.Gateway.Uploads;
 
 /// <summary>What the probe made of an upload: accepted with its duration, or refused with a status and a reason.</summary>
 /// <param name="Video">What ffprobe found of an accepted upload, for the silo (which then need not probe it again).</param>
-public sealed record ProbeOutcome(bool Accepted, double? DurationSeconds, int StatusCode, string? Reason, ProbedVideo? Video = null)
+/// <param name="Packets">
+/// The video stream's packet table of an accepted H.264 upload, for the silo's split (kept beside the upload, it spares
+/// the split an ffprobe of its own); null for other codecs.
+/// </param>
+public sealed record ProbeOutcome(bool Accepted, double? DurationSeconds, int StatusCode, string? Reason, ProbedVideo? Video = null, PacketTable? Packets = null)
 {
-    public static ProbeOutcome Accept(double? duration, ProbedVideo? video) => new(true, duration, StatusCodes.Status200OK, null, video);
+    public static ProbeOutcome Accept(double? duration, ProbedVideo? video, PacketTable? packets) => new(true, duration, StatusCodes.Status200OK, null, video, packets);
 
     public static ProbeOutcome Refuse(int statusCode, string reason) => new(false, null, statusCode, reason);
 }
@@ -57,7 +62,7 @@ public sealed class VideoProbe
                 $"the video is {duration:0.##} s long; at most {maxDurationSeconds:0.##} s is accepted");
         }
         var accepted = ProbeOutcome.Accept(duration > 0 ? duration : null,
-            new ProbedVideo(primary.AverageFrameRate, primary.Seconds, probed.Seconds, primary.Width, primary.Height));
+            new ProbedVideo(primary.AverageFrameRate, primary.Seconds, probed.Seconds, primary.Width, primary.Height), probed.Packets);
         if (probed.Complaint is not { } scan)
         {
             return accepted;
@@ -93,16 +98,18 @@ public sealed class VideoProbe
         return accepted;
     }
 
-    private sealed record ProbedStream(string Type, string Codec, double AverageFrameRate, double Seconds, int Width, int Height);
+    private sealed record ProbedStream(int Index, string Type, string Codec, double AverageFrameRate, double Seconds, int Width, int Height, bool LengthPrefixed, int NalLengthSize);
 
     /// <param name="Failure">Why ffprobe could not read the file at all; null when it could.</param>
     /// <param name="Complaint">ffprobe's first complaint while it read every packet; null when they all read cleanly.</param>
-    private sealed record ProbedFile(string FormatName, double Seconds, IReadOnlyList<ProbedStream> Streams, string? Complaint, string? Failure);
+    /// <param name="Packets">The first video stream's packets when it is H.264.</param>
+    private sealed record ProbedFile(string FormatName, double Seconds, IReadOnlyList<ProbedStream> Streams, string? Complaint, string? Failure, PacketTable? Packets = null);
 
     private static async Task<ProbedFile> ProbeStreamsAsync(string path, CancellationToken cancellationToken)
     {
         var (exitCode, output, errors) = await RunAsync("ffprobe",
-            ["-v", "error", "-count_packets", "-show_format", "-show_streams", "-of", "json", path], cancellationToken);
+            ["-v", "error", "-count_packets", "-show_format", "-show_streams", "-show_entries", "packet=stream_index,pts,pos,size,flags", "-of", "json", path],
+            cancellationToken);
         var complaint = FirstLine(errors);
         JsonDocument document;
         try
@@ -124,13 +131,33 @@ public sealed class VideoProbe
             if (complaint.Length == 0 && exitCode != 0) complaint = $"ffprobe exited with {exitCode}";
             var streams = root.TryGetProperty("streams", out var list) && list.ValueKind == JsonValueKind.Array
                 ? list.EnumerateArray().Select(stream => new ProbedStream(
-                    Text(stream, "codec_type"), Text(stream, "codec_name"), Rate(Text(stream, "avg_frame_rate")), Number(Text(stream, "duration")),
-                    stream.TryGetProperty("width", out var width) && width.TryGetInt32(out var w) ? w : 0,
-                    stream.TryGetProperty("height", out var height) && height.TryGetInt32(out var h) ? h : 0)).ToList()
+                    Integer(stream, "index"), Text(stream, "codec_type"), Text(stream, "codec_name"), Rate(Text(stream, "avg_frame_rate")), Number(Text(stream, "duration")),
+                    Integer(stream, "width"), Integer(stream, "height"), Text(stream, "is_avc") is "true" or "1", (int)Number(Text(stream, "nal_length_size")))).ToList()
                 : [];
-            return new ProbedFile(Text(format, "format_name"), Number(Text(format, "duration")), streams, complaint.Length > 0 ? complaint : null, null);
+            var formatName = Text(format, "format_name");
+            return new ProbedFile(formatName, Number(Text(format, "duration")), streams, complaint.Length > 0 ? complaint : null, null,
+                PacketsOf(root, formatName, (long)Number(Text(format, "size")), streams.FirstOrDefault(stream => stream.Type == "video")));
         }
     }
+
+    /// <summary>The packets ffprobe listed of <paramref name="video"/>, when it is H.264 (the only codec whose split uses them).</summary>
+    private static PacketTable? PacketsOf(JsonElement root, string formatName, long fileSize, ProbedStream? video)
+    {
+        if (video is not { Codec: "h264" } || !root.TryGetProperty("packets", out var list) || list.ValueKind != JsonValueKind.Array) return null;
+        var packets = new List<TablePacket>();
+        foreach (var packet in list.EnumerateArray())
+        {
+            if (Integer(packet, "stream_index") != video.Index) continue;
+            var pts = packet.TryGetProperty("pts", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt64(out var t) ? t : (long?)null;
+            var position = long.TryParse(Text(packet, "pos"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var at) && at >= 0 ? at : (long?)null;
+            var size = int.TryParse(Text(packet, "size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : (int?)null;
+            packets.Add(new TablePacket(pts, position, size, Text(packet, "flags").Contains('D')));
+        }
+        return new PacketTable(formatName, fileSize, video.Codec, video.LengthPrefixed, video.NalLengthSize, packets);
+    }
+
+    private static int Integer(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : 0;
 
     private static string Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using VideoCoca.Contracts.Api;
 using VideoCoca.Grains.Retention;
 using VideoCoca.Grains.Storage;
+using VideoCoca.Ingest;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Entities;
 
@@ -142,6 +143,8 @@ public sealed class RetentionSweeper(
             foreach (var video in claimed)
             {
                 TryDelete(video.BlobPath);
+                // The gateway's packet table of the upload is of no use without it.
+                TryDelete(PacketTable.SidecarPath(video.BlobPath));
                 logger.LogInformation("Retention: original upload of video {VideoId} deleted", video.Id);
             }
             deleted += claimed.Count;

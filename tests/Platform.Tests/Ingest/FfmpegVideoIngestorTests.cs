@@ -97,6 +97,43 @@ public sealed class FfmpegVideoIngestorTests : IAsyncLifetime
         Assert.Null(await UnusedFrames.CopyAsync("ffprobe", withoutBFrames, new HashSet<int> { 0 }, work, CancellationToken.None));
     }
 
+    /// <summary>
+    /// The gateway's probe keeps the upload's packet table beside it; the copy made from that table is the one made from
+    /// the split's own ffprobe, which is then never started (here it does not exist). A table of another file is passed over.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task TheGatewaysPacketTableSparesTheSplitItsFfprobeAndGivesTheSameCopy()
+    {
+        var keep = new HashSet<int> { 0, 6, 7, 8, 750, 1499 };
+        var work = Directory.CreateDirectory(Path.Combine(_folder, "table")).FullName;
+        var upload = Path.Combine(work, "source.mp4");
+        File.Copy(_video, upload);
+        var probed = await FfprobeCopyAsync(upload, keep, work);
+
+        var outcome = await new VideoCoca.Gateway.Uploads.VideoProbe().ProbeAsync(upload, 3600, TimeSpan.FromMinutes(1), 0.05, CancellationToken.None);
+        Assert.True(outcome.Accepted, outcome.Reason);
+        Assert.NotNull(outcome.Packets);
+        await outcome.Packets.WriteSidecarAsync(upload, CancellationToken.None);
+        var fromTable = await UnusedFrames.CopyAsync("/nonexistent/ffprobe", upload, keep, work, CancellationToken.None);
+
+        Assert.NotNull(fromTable);
+        Assert.Equal(probed.PacketCount, fromTable.PacketCount);
+        Assert.Equal(probed.KeptNumbers, fromTable.KeptNumbers);
+        var copied = await File.ReadAllBytesAsync(fromTable.Path);
+        Assert.True(probed.Bytes.SequenceEqual(copied), "the copies differ");
+
+        // Another file's table (a byte longer) is not used: the split starts its ffprobe, which here cannot start.
+        await File.AppendAllTextAsync(upload, "x");
+        await Assert.ThrowsAsync<System.ComponentModel.Win32Exception>(() => UnusedFrames.CopyAsync("/nonexistent/ffprobe", upload, keep, work, CancellationToken.None));
+    }
+
+    private static async Task<(int PacketCount, int[] KeptNumbers, byte[] Bytes)> FfprobeCopyAsync(string video, IReadOnlySet<int> keep, string work)
+    {
+        var copy = await UnusedFrames.CopyAsync("ffprobe", video, keep, work, CancellationToken.None);
+        Assert.NotNull(copy);
+        return (copy.PacketCount, copy.KeptNumbers, await File.ReadAllBytesAsync(copy.Path));
+    }
+
     [Fact]
     public void OnlyAsManyOfEachBlankingComplaintAsPicturesWereBlankedAreForgiven()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using Npgsql;
 using VideoCoca.Contracts.Api;
+using VideoCoca.Ingest;
 using VideoCoca.Platform.Tests.Campaigns;
 using VideoCoca.Platform.Tests.EndToEnd;
 using VideoCoca.Platform.Tests.Infrastructure;
@@ -48,6 +49,8 @@ public sealed class RetentionTests(PrivateStackFixture own) : IClassFixture<Priv
             var original = await OriginalAsync(id);
             Assert.Null(original.DeletedAt);
             Assert.True(File.Exists(Resolve(platform, original.BlobPath)), "the original upload is gone although originals are kept");
+            // The gateway kept the upload's packet table beside it for the split (an H.264 MP4).
+            Assert.True(File.Exists(PacketTable.SidecarPath(Resolve(platform, original.BlobPath))), "no packet table beside the original");
 
             // A second model with another input: its frames are cut again from the original, and every clip is analysed.
             platform.StartWorker("worker-b", new Dictionary<string, string> { ["Worker__ModelPath"] = CampaignDriver.SecondModelPath });
@@ -89,11 +92,11 @@ public sealed class RetentionTests(PrivateStackFixture own) : IClassFixture<Priv
             // by a moment: wait for both, and say which one never came.
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
             var original = await OriginalAsync(id);
-            while (original.DeletedAt is null || File.Exists(Resolve(platform, original.BlobPath)))
+            while (original.DeletedAt is null || File.Exists(Resolve(platform, original.BlobPath)) || File.Exists(PacketTable.SidecarPath(Resolve(platform, original.BlobPath))))
             {
                 Assert.True(DateTime.UtcNow < deadline, original.DeletedAt is null
                     ? "the original upload was not deleted within a minute of the video finishing"
-                    : $"original_deleted_at is set but {original.BlobPath} was still there a minute after the video finished");
+                    : $"original_deleted_at is set but {original.BlobPath} or its packet table was still there a minute after the video finished");
                 await Task.Delay(250);
                 original = await OriginalAsync(id);
             }
