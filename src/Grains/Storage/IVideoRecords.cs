@@ -9,8 +9,11 @@ public interface IVideoRecords
     /// <summary>Creates or updates the video's row.</summary>
     Task SaveVideoAsync(VideoRow video, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates the clip's row unless one exists for (video, index); returns the id of the row that is there.</summary>
-    Task<Guid> AddClipAsync(Clip clip, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Creates the clips' rows (one round trip) unless rows exist for their (video, index); returns the ids of the rows
+    /// that are there, in the clips' order.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> AddClipsAsync(IReadOnlyList<Clip> clips, CancellationToken cancellationToken = default);
 
     /// <summary>Records what the workers said about a clip.</summary>
     Task SetClipStateAsync(Guid videoId, int index, ClipState state, string? error, CancellationToken cancellationToken = default);

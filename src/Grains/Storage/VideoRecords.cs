@@ -72,11 +72,35 @@ public sealed class VideoRecords(IDbContextFactory<ResultsDbContext> contexts, T
         }
     }
 
-    public async Task<Guid> AddClipAsync(Clip clip, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Guid>> AddClipsAsync(IReadOnlyList<Clip> clips, CancellationToken cancellationToken = default)
+    {
+        if (clips.Count == 0) return [];
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            // Insert first: rows already there (a resumed ingest) are the exception, and one round trip is the rule.
+            db.Clips.AddRange(clips);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return clips.Select(c => c.Id).ToList();
+            }
+            catch (DbUpdateException e) when (IsUniqueViolation(e))
+            {
+            }
+        }
+        // The insert was all or nothing: each clip again, taking the rows that are there.
+        var ids = new List<Guid>(clips.Count);
+        foreach (var clip in clips)
+        {
+            ids.Add(await AddClipAsync(clip, cancellationToken));
+        }
+        return ids;
+    }
+
+    private async Task<Guid> AddClipAsync(Clip clip, CancellationToken cancellationToken)
     {
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            // Insert first: a row already there (a resumed ingest) is the exception, and one round trip is the rule.
             db.Clips.Add(clip);
             try
             {

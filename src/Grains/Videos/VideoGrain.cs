@@ -331,9 +331,13 @@ public sealed class VideoGrain(
             }
             var freshSplit = recorded.Count == 0;
             var job = new ExtractionJob(source, blobs.ClipsFolder(VideoId), todo, S.FramesPerClip, S.FrameCount, Size());
-            await foreach (var clip in ingestor.ExtractAsync(job, cancellationToken))
+            // A batch never runs past the hold point of the test hook, so the split stops at exactly that clip.
+            int BatchLimit() => freshSplit && _options.HoldAfterClips > S.Clips.Count
+                ? Math.Min(_options.ClipRecordBatchLimit, _options.HoldAfterClips - S.Clips.Count)
+                : _options.ClipRecordBatchLimit;
+            await foreach (var clips in ingestor.ExtractAsync(job, cancellationToken).ReadyBatchesAsync(BatchLimit, cancellationToken))
             {
-                await RecordClipAsync(clip, cancellationToken);
+                await RecordClipsAsync(clips, cancellationToken);
                 if (freshSplit && _options.HoldAfterClips > 0 && S.Clips.Count == _options.HoldAfterClips)
                 {
                     await HoldAsync(cancellationToken);
@@ -377,38 +381,42 @@ public sealed class VideoGrain(
     private IReadOnlyList<PlannedClip> Plan() =>
         ClipPlan.Plan(S.FrameCount, S.FrameRate, S.ClipLengthSeconds, S.OverlapSeconds, S.FramesPerClip);
 
-    /// <summary>Row (once per index), checkpoint, then publish: a silo lost in between republishes, never re-records.</summary>
-    private async Task RecordClipAsync(ExtractedClip extracted, CancellationToken cancellationToken)
+    /// <summary>Rows (once per index), checkpoint, then publish: a silo lost in between republishes, never re-records.</summary>
+    private async Task RecordClipsAsync(IReadOnlyList<ExtractedClip> extracted, CancellationToken cancellationToken)
     {
-        var planned = extracted.Clip;
-        Guid clipId;
+        var size = Size();
+        var framesInput = FrameInputs.Key(S.FramesPerClip, size.Height, size.Width, size.Resize == FrameResize.Crop ? "crop" : "stretch");
+        IReadOnlyList<Guid> clipIds;
         using (StageCpu.Enter(VideoStages.ClipRows))
         {
-            clipId = await records.AddClipAsync(new Clip
-        {
-            Id = ClipIdFor(VideoId, planned.Index),
-            VideoId = VideoId,
-            Index = planned.Index,
-            StartSeconds = planned.Start,
-            EndSeconds = planned.End,
-            FramesPath = extracted.FramesPath,
-            ThumbnailPath = extracted.ThumbnailPath,
-            FramesInput = FrameInputs.Key(S.FramesPerClip, Size().Height, Size().Width, Size().Resize == FrameResize.Crop ? "crop" : "stretch"),
-            State = ClipState.Queued,
-        }, cancellationToken);
+            clipIds = await records.AddClipsAsync(extracted.Select(e => new Clip
+            {
+                Id = ClipIdFor(VideoId, e.Clip.Index),
+                VideoId = VideoId,
+                Index = e.Clip.Index,
+                StartSeconds = e.Clip.Start,
+                EndSeconds = e.Clip.End,
+                FramesPath = e.FramesPath,
+                ThumbnailPath = e.ThumbnailPath,
+                FramesInput = framesInput,
+                State = ClipState.Queued,
+            }).ToList(), cancellationToken);
         }
-        var clip = new VideoClipState
+        var clips = extracted.Select((e, i) => new VideoClipState
         {
-            Index = planned.Index,
-            StartSeconds = planned.Start,
-            EndSeconds = planned.End,
-            ClipId = clipId,
-            FramesPath = extracted.FramesPath,
-            ThumbnailPath = extracted.ThumbnailPath,
-        };
-        S.Clips.Add(clip);
+            Index = e.Clip.Index,
+            StartSeconds = e.Clip.Start,
+            EndSeconds = e.Clip.End,
+            ClipId = clipIds[i],
+            FramesPath = e.FramesPath,
+            ThumbnailPath = e.ThumbnailPath,
+        }).ToList();
+        S.Clips.AddRange(clips);
         await CheckpointAsync(mirror: false);
-        await PublishAsync(clip, cancellationToken);
+        foreach (var clip in clips)
+        {
+            await PublishAsync(clip, cancellationToken);
+        }
     }
 
     private async Task PublishAsync(VideoClipState clip, CancellationToken cancellationToken)
