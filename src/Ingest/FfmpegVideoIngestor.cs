@@ -290,7 +290,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
     {
         try
         {
-            return await UnusedFrames.CopyAsync(FfprobePath(), source, keep, work, cancellationToken);
+            return await UnusedFrames.CopyAsync(FfprobePath(), source, keep, work, cancellationToken, _options.UseGatewayPackets);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {

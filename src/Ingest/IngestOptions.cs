@@ -85,6 +85,12 @@ public sealed class IngestOptions
     public bool UseGatewayProbe { get; set; } = true;
 
     /// <summary>
+    /// Build the split's copy without unused pictures from the packet table the gateway kept beside the upload (true,
+    /// the default); false reads the packets with an ffprobe of the split's own, as before (for comparing the two).
+    /// </summary>
+    public bool UseGatewayPackets { get; set; } = true;
+
+    /// <summary>
     /// Workers' verdicts the silo hands to a video's grain in one call, at most (64 by default): the grain writes its
     /// state and the video's row once per call. 1 gives every verdict a call and writes of its own, as before.
     /// </summary>

@@ -75,11 +75,13 @@ internal static class UnusedFrames
     /// H.264 in an MP4 or QuickTime file (where a packet's position is that of its data), or its packets do not give each frame's place (a packet
     /// without a position or a time, two at one time, packets the container discards): the split then decodes the file.
     /// </summary>
+    /// <param name="useSidecar">Take the packet table the gateway kept beside the file, when there is one.</param>
     public static async Task<UnusedFramesCopy?> CopyAsync(
-        string ffprobe, string source, IReadOnlySet<int> keep, string folder, CancellationToken cancellationToken)
+        string ffprobe, string source, IReadOnlySet<int> keep, string folder, CancellationToken cancellationToken, bool useSidecar = true)
     {
         // The gateway's table, when it kept one, spares a second ffprobe of the same file.
-        var packets = Decodable(await PacketTable.ReadSidecarAsync(source, cancellationToken) ?? await PacketTable.ProbeAsync(ffprobe, source, cancellationToken));
+        var sidecar = useSidecar ? await PacketTable.ReadSidecarAsync(source, cancellationToken) : null;
+        var packets = Decodable(sidecar ?? await PacketTable.ProbeAsync(ffprobe, source, cancellationToken));
         if (packets is null) return null;
         var (lengthSize, table) = packets.Value;
 
