@@ -97,10 +97,17 @@ public sealed class IngestOptions
     public int ResultsBatchLimit { get; set; } = 64;
 
     /// <summary>
-    /// Clips the split records together at most (16 by default): those ffmpeg has ready at once get their rows in one
-    /// round trip and one grain state write before they are published. 1 records every clip on its own, as before.
+    /// Clips the split records together at most (16 by default): their rows in one round trip and one grain state write
+    /// before they are published. 1 records every clip on its own, as before.
     /// </summary>
     public int ClipRecordBatchLimit { get; set; } = 16;
+
+    /// <summary>
+    /// How long the split waits, after a clip, for more to record with it (250 ms by default): ffmpeg hands clips over
+    /// one by one, faster than a video's analysis but slower than the grain records them. Zero takes only the clips
+    /// ready at once (rarely more than one).
+    /// </summary>
+    public TimeSpan ClipRecordWait { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The configured blob root, else <see cref="BlobRootEnvironmentVariable"/>, else <c>$VCP_HOME/blobs</c>, else <c>&lt;repository&gt;/.vcp/blobs</c>.</summary>
     public static string ResolveBlobRoot(string? configured)
@@ -149,6 +156,7 @@ public sealed class IngestOptions
         if (!(MaxUndecodableFrameShare >= 0 && MaxUndecodableFrameShare < 1)) throw new InvalidOperationException("Ingest:MaxUndecodableFrameShare must be at least 0 and less than 1.");
         if (HoldAfterClips < 0) throw new InvalidOperationException("Ingest:HoldAfterClips must be 0 (off) or more.");
         if (ClipRecordBatchLimit < 1) throw new InvalidOperationException("Ingest:ClipRecordBatchLimit must be 1 or more.");
+        if (ClipRecordWait < TimeSpan.Zero) throw new InvalidOperationException("Ingest:ClipRecordWait must not be negative.");
         if (string.IsNullOrWhiteSpace(AnalysisQueue)) throw new InvalidOperationException("Ingest:AnalysisQueue must name the workers' queue.");
     }
 }

@@ -2,17 +2,18 @@ using System.Runtime.CompilerServices;
 
 namespace VideoCoca.Grains.Videos;
 
-/// <summary>Groups what a source has ready into batches, without waiting for more than the first item of each.</summary>
+/// <summary>Groups what a source has ready into batches, waiting a bounded time for more after the first item of each.</summary>
 public static class ReadyBatches
 {
     /// <summary>
-    /// Each batch holds the next item and then those that follow at once (already produced, so their move completes
-    /// synchronously), up to <paramref name="limit"/> (asked before each batch, at least 1). A batch that reaches the
-    /// limit leaves the source untouched until the next batch is asked for; one cut short by an item not yet ready
-    /// leaves that item's wait running. A slow source gives batches of one, a fast one full batches.
+    /// Each batch holds the next item and then those that follow within <paramref name="gather"/> of it (those already
+    /// produced at once), up to <paramref name="limit"/> (asked before each batch, at least 1). A batch that reaches the
+    /// limit leaves the source untouched until the next batch is asked for; one cut short by the time leaves the wait for
+    /// its next item running. <see cref="TimeSpan.Zero"/> takes only what is ready at once.
     /// </summary>
     public static async IAsyncEnumerable<List<T>> ReadyBatchesAsync<T>(
-        this IAsyncEnumerable<T> source, Func<int> limit, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        this IAsyncEnumerable<T> source, Func<int> limit, TimeSpan gather, TimeProvider clock,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var items = source.GetAsyncEnumerator(stop.Token);
@@ -27,14 +28,26 @@ public static class ReadyBatches
                 if (!await next) break;
                 var batch = new List<T> { items.Current };
                 var most = Math.Max(1, limit());
+                var started = clock.GetTimestamp();
                 var ended = false;
                 while (batch.Count < most)
                 {
                     var move = items.MoveNextAsync();
                     if (!move.IsCompleted)
                     {
-                        waiting = move;
-                        break;
+                        var left = gather - clock.GetElapsedTime(started);
+                        if (left <= TimeSpan.Zero)
+                        {
+                            waiting = move;
+                            break;
+                        }
+                        var arriving = move.AsTask();
+                        if (!await CompletesWithinAsync(arriving, left, clock, stop.Token))
+                        {
+                            waiting = new ValueTask<bool>(arriving);
+                            break;
+                        }
+                        move = new ValueTask<bool>(arriving);
                     }
                     if (!move.Result)
                     {
@@ -65,5 +78,15 @@ public static class ReadyBatches
             }
             await items.DisposeAsync();
         }
+    }
+
+    private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan time, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var elapsed = Task.Delay(time, clock, timer.Token);
+        var first = await Task.WhenAny(task, elapsed);
+        // The timer of a wait that the item won is not left running.
+        await timer.CancelAsync();
+        return first == task;
     }
 }

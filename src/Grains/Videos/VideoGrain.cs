@@ -335,7 +335,7 @@ public sealed class VideoGrain(
             int BatchLimit() => freshSplit && _options.HoldAfterClips > S.Clips.Count
                 ? Math.Min(_options.ClipRecordBatchLimit, _options.HoldAfterClips - S.Clips.Count)
                 : _options.ClipRecordBatchLimit;
-            await foreach (var clips in ingestor.ExtractAsync(job, cancellationToken).ReadyBatchesAsync(BatchLimit, cancellationToken))
+            await foreach (var clips in ingestor.ExtractAsync(job, cancellationToken).ReadyBatchesAsync(BatchLimit, _options.ClipRecordWait, clock, cancellationToken))
             {
                 await RecordClipsAsync(clips, cancellationToken);
                 if (freshSplit && _options.HoldAfterClips > 0 && S.Clips.Count == _options.HoldAfterClips)
