@@ -316,6 +316,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         [
             "-hide_banner", "-nostdin", "-v", "error",
             "-threads", _options.DecoderThreads.ToString(CultureInfo.InvariantCulture),
+            .. _options.FilterThreads > 0 ? (string[])["-filter_complex_threads", _options.FilterThreads.ToString(CultureInfo.InvariantCulture)] : [],
             // ffmpeg counts each blanked picture as a failed packet: with them, the frames that fail are counted here only.
             .. blanked ? (string[])["-max_error_rate", "1"] : [],
             "-i", source,

@@ -13,9 +13,11 @@ namespace VideoCoca.Cli.Benchmarks;
 /// <param name="Questions">The questions the platform answered for every clip.</param>
 /// <param name="CpuSeconds">CPU seconds of the local platform's processes and of the machine during the run (<see cref="PlatformCpu"/>).</param>
 /// <param name="StageSeconds">CPU seconds by host process and stage during the run (<see cref="PlatformStages"/>); empty when the bench was not given the gateway's address.</param>
+/// <param name="JitMethods">Methods each host's JIT compiled during the run, by host; empty as <paramref name="StageSeconds"/> is.</param>
 public sealed record PipelineRun(
     int Videos, int Clips, int FailedClips, int FailedVideos, double Seconds, double ClipLength, IReadOnlyList<string> Questions,
-    IReadOnlyDictionary<string, double> CpuSeconds, IReadOnlyList<(string Process, string Stage, double Seconds)> StageSeconds)
+    IReadOnlyDictionary<string, double> CpuSeconds, IReadOnlyList<(string Process, string Stage, double Seconds)> StageSeconds,
+    IReadOnlyDictionary<string, double> JitMethods)
 {
     public double ClipsPerSecond => Clips / Seconds;
 }
@@ -75,15 +77,15 @@ public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, s
             uploaded.AddRange(ids);
             var statuses = await WaitAsync(ids, started, progress, cancellationToken);
             var cpu = PlatformCpu.Difference(cpuBefore, PlatformCpu.Sample(repositoryRoot));
-            var stages = stagesBefore is null
-                ? []
-                : PlatformStages.Difference(stagesBefore, await PlatformStages.TakeAsync(gatewayAddress!, repositoryRoot, cancellationToken));
+            var stagesAfter = stagesBefore is null ? null : await PlatformStages.TakeAsync(gatewayAddress!, repositoryRoot, cancellationToken);
+            var stages = stagesBefore is null ? [] : PlatformStages.Difference(stagesBefore, stagesAfter!);
+            var jit = stagesBefore is null ? new Dictionary<string, double>() : PlatformStages.JitDifference(stagesBefore, stagesAfter!);
             var first = (await gateway.GetClipsAsync(ids[0], cancellationToken)).MinBy(c => c.Index)
                 ?? throw new UserInputException($"video {ids[0]} has no analysed clips: {statuses[0].Error}");
             return new PipelineRun(
                 ids.Length, statuses.Sum(s => s.Progress.Total), statuses.Sum(s => s.Progress.Failed), statuses.Count(s => s.State == VideoState.Failed),
                 (statuses.Max(s => s.UpdatedAt) - started).TotalSeconds, first.EndSeconds - first.StartSeconds,
-                first.Answers.Select(a => a.Question).ToList(), cpu, stages);
+                first.Answers.Select(a => a.Question).ToList(), cpu, stages, jit);
         }
         finally
         {

@@ -18,28 +18,41 @@ public static class PlatformStages
     private static readonly string[] Hosts = ["gateway", "silo", "worker"];
 
     /// <summary>A host's stages and its process's own and children's CPU seconds, at one moment.</summary>
-    public sealed record Sample(IReadOnlyDictionary<string, double> Stages, IReadOnlyDictionary<string, (double Own, double Children)> Processes);
+    /// <param name="JitMethods">Methods each host's JIT has compiled since it started (<c>dotnet.jit.compiled_methods</c>), by host.</param>
+    public sealed record Sample(
+        IReadOnlyDictionary<string, double> Stages, IReadOnlyDictionary<string, (double Own, double Children)> Processes, IReadOnlyDictionary<string, double> JitMethods);
 
     public static async Task<Sample> TakeAsync(Uri gateway, string repositoryRoot, CancellationToken cancellationToken)
     {
         var stages = new Dictionary<string, double>(StringComparer.Ordinal);
+        var jit = new Dictionary<string, double>(StringComparer.Ordinal);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        foreach (var address in MetricsAddresses(gateway))
+        foreach (var (host, address) in Hosts.Zip(MetricsAddresses(gateway)))
         {
             try
             {
-                foreach (var (stage, seconds) in Parse(await http.GetStringAsync(address, cancellationToken)))
+                var page = await http.GetStringAsync(address, cancellationToken);
+                foreach (var (stage, seconds) in Parse(page))
                 {
                     stages[stage] = seconds;
                 }
+                if (Gauge(page, "dotnet_jit_compiled_methods_total") is { } methods) jit[host] = methods;
             }
             catch (HttpRequestException)
             {
                 // A host without an operations port (or a remote gateway) simply has no stages.
             }
         }
-        return new Sample(stages, PlatformCpu.HostProcesses(repositoryRoot));
+        return new Sample(stages, PlatformCpu.HostProcesses(repositoryRoot), jit);
     }
+
+    /// <summary>
+    /// Methods each host's JIT compiled from <paramref name="before"/> to <paramref name="after"/>: a host that still
+    /// compiles hundreds a round is warming up (tiered compilation moving its code up a tier), and its "rest" is partly that.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> JitDifference(Sample before, Sample after) =>
+        after.JitMethods.Where(m => before.JitMethods.ContainsKey(m.Key))
+            .ToDictionary(m => m.Key, m => m.Value - before.JitMethods[m.Key], StringComparer.Ordinal);
 
     /// <summary>Seconds per (process, stage) from <paramref name="before"/> to <paramref name="after"/>, a host's rest and children included.</summary>
     public static IReadOnlyList<(string Process, string Stage, double Seconds)> Difference(Sample before, Sample after)

@@ -170,6 +170,12 @@ public static class PipelineBenchCommand
         MarkdownTable.Print(["process", "stage", ">CPU s", ">CPU ms a clip"], table);
         System.Console.WriteLine(
             $"outside the model the hosts spent {Number(1000 * outside / clips, "0.0")} ms of CPU a clip (PostgreSQL and RabbitMQ above come on top; aim: {Number(AimOutsideModelMs, "0")} ms or less)");
+        var jit = runs.SelectMany(r => r.Pipeline.JitMethods).GroupBy(m => m.Key).Select(g => $"{g.Key} {Number(g.Sum(m => m.Value), "0")}").ToList();
+        if (jit.Count > 0)
+        {
+            // Hundreds a round mean a host is still warming up: its "rest" then holds tiered compilation's work.
+            System.Console.WriteLine($"methods the hosts' JIT compiled during the rounds: {string.Join(", ", jit)}");
+        }
         if (idle.Count == 0 || idleSeconds <= 0) return;
         // What the hosts spend a second with nothing to do, times the seconds the rounds lasted, is their cost of being
         // up, not of the clips: a platform in service pays it once over all the clips of that time.
