@@ -4,6 +4,7 @@ using VideoCoca.Cli.Benchmarks;
 using VideoCoca.Cli.Console;
 using VideoCoca.Cli.Platform;
 using VideoCoca.Inference;
+using VideoCoca.Ingest;
 using static TorchSharp.torch;
 
 namespace VideoCoca.Cli.Commands;
@@ -102,6 +103,7 @@ public static class PipelineBenchCommand
                 // The model alone runs in this process, on the clip length and questions the platform used.
                 var loadBefore = LoadAverage();
                 var runs = new List<(PipelineRun Pipeline, ModelRun ModelOnly)>();
+                var referenceSeconds = new List<double>();
                 ModelThroughput? modelAlone = null;
                 for (var round = 1; round <= roundCount; round++)
                 {
@@ -115,8 +117,15 @@ public static class PipelineBenchCommand
                     });
                     var modelOnly = await CommandRunner.WithProgressAsync($"model only (batches){label}", report => Task.FromResult(modelAlone.Measure(report, cancellationToken)));
                     runs.Add((pipeline, modelOnly));
+                    referenceSeconds.Add(await CommandRunner.WithProgressAsync($"the machine's speed (one video decoded){label}", async report =>
+                    {
+                        var seconds = await ReferenceDecodeSecondsAsync(files[0], cancellationToken);
+                        report(1, 1, "");
+                        return seconds;
+                    }));
                 }
                 Print(runs, sceneCount, batchSize, modelFolder, format, idle, idleFor);
+                PrintMachineSpeed(referenceSeconds, runs[0].Pipeline);
                 if (await PlatformStages.WorkerAsync(cancellationToken) is { StartupSeconds: { } startup } worker)
                 {
                     var peak = worker.PeakBytes is { } bytes ? string.Create(CultureInfo.InvariantCulture, $"; its process's peak resident memory so far {bytes / (1024 * 1024):N0} MB") : "";
@@ -140,6 +149,30 @@ public static class PipelineBenchCommand
     /// Uploads go to the active model version's queue: with no worker of it running (another model's worker started
     /// since), every video would wait until the timeout. Said at once instead, with the way out.
     /// </summary>
+    /// <summary>
+    /// The CPU seconds of one fixed piece of work, the bench's first video decoded on one thread by ffmpeg
+    /// (<see cref="PlainFfmpegSplit.DecodeOnlyAsync"/>): on a shared or virtual machine the same work costs more CPU at
+    /// some moments than at others, and this says by how much during each round.
+    /// </summary>
+    private static async Task<double> ReferenceDecodeSecondsAsync(string video, CancellationToken cancellationToken)
+    {
+        var before = PlatformCpu.EndedChildrenSeconds();
+        await new PlainFfmpegSplit(new IngestOptions()).DecodeOnlyAsync(video, cancellationToken);
+        return PlatformCpu.EndedChildrenSeconds() - before;
+    }
+
+    private static void PrintMachineSpeed(IReadOnlyList<double> referenceSeconds, PipelineRun first)
+    {
+        if (referenceSeconds.Count == 0 || first.Videos == 0) return;
+        static string Number(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
+        // Per clip of that video, so that it reads beside the silo's ffmpeg row.
+        var clips = Math.Max(1.0, (double)first.Clips / first.Videos);
+        var perClip = referenceSeconds.Select(s => 1000 * s / clips).ToList();
+        System.Console.WriteLine(
+            $"the machine's speed: the same decode (the first video on one thread, ffmpeg -f null) cost {string.Join(", ", perClip.Select(Number))} ms of CPU a clip " +
+            "after each round; totals of runs compare fairly only where these match");
+    }
+
     private static string? LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
 
