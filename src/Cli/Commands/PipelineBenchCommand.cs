@@ -146,10 +146,6 @@ public static class PipelineBenchCommand
     }
 
     /// <summary>
-    /// Uploads go to the active model version's queue: with no worker of it running (another model's worker started
-    /// since), every video would wait until the timeout. Said at once instead, with the way out.
-    /// </summary>
-    /// <summary>
     /// The CPU seconds of one fixed piece of work, the bench's first video decoded on one thread by ffmpeg
     /// (<see cref="PlainFfmpegSplit.DecodeOnlyAsync"/>): on a shared or virtual machine the same work costs more CPU at
     /// some moments than at others, and this says by how much during each round.
@@ -173,6 +169,7 @@ public static class PipelineBenchCommand
             "after each round; totals of runs compare fairly only where these match");
     }
 
+    /// <summary>The machine's load average over 1, 5 and 15 minutes, from /proc; null elsewhere.</summary>
     private static string? LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
 
