@@ -163,6 +163,7 @@ public sealed class IngestOptions
         if (!(MaxUndecodableFrameShare >= 0 && MaxUndecodableFrameShare < 1)) throw new InvalidOperationException("Ingest:MaxUndecodableFrameShare must be at least 0 and less than 1.");
         if (HoldAfterClips < 0) throw new InvalidOperationException("Ingest:HoldAfterClips must be 0 (off) or more.");
         if (ClipRecordBatchLimit < 1) throw new InvalidOperationException("Ingest:ClipRecordBatchLimit must be 1 or more.");
+        if (DecoderThreads < 0 || FilterThreads < 0) throw new InvalidOperationException("Ingest:DecoderThreads and Ingest:FilterThreads must be 0 (ffmpeg's choice) or more.");
         if (ClipRecordWait < TimeSpan.Zero) throw new InvalidOperationException("Ingest:ClipRecordWait must not be negative.");
         if (string.IsNullOrWhiteSpace(AnalysisQueue)) throw new InvalidOperationException("Ingest:AnalysisQueue must name the workers' queue.");
     }

@@ -77,9 +77,14 @@ public sealed class PipelineBenchmark(GatewayClient gateway, TimeSpan timeout, s
             uploaded.AddRange(ids);
             var statuses = await WaitAsync(ids, started, progress, cancellationToken);
             var cpu = PlatformCpu.Difference(cpuBefore, PlatformCpu.Sample(repositoryRoot));
-            var stagesAfter = stagesBefore is null ? null : await PlatformStages.TakeAsync(gatewayAddress!, repositoryRoot, cancellationToken);
-            var stages = stagesBefore is null ? [] : PlatformStages.Difference(stagesBefore, stagesAfter!);
-            var jit = stagesBefore is null ? new Dictionary<string, double>() : PlatformStages.JitDifference(stagesBefore, stagesAfter!);
+            IReadOnlyList<(string Process, string Stage, double Seconds)> stages = [];
+            IReadOnlyDictionary<string, double> jit = new Dictionary<string, double>();
+            if (stagesBefore is not null)
+            {
+                var stagesAfter = await PlatformStages.TakeAsync(gatewayAddress!, repositoryRoot, cancellationToken);
+                stages = PlatformStages.Difference(stagesBefore, stagesAfter);
+                jit = PlatformStages.JitDifference(stagesBefore, stagesAfter);
+            }
             var first = (await gateway.GetClipsAsync(ids[0], cancellationToken)).MinBy(c => c.Index)
                 ?? throw new UserInputException($"video {ids[0]} has no analysed clips: {statuses[0].Error}");
             return new PipelineRun(
