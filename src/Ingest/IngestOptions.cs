@@ -73,7 +73,7 @@ public sealed class IngestOptions
     /// <summary>
     /// Threads of the split's filter graph (selecting, scaling, thumbnails; 1 by default, 0 lets ffmpeg choose, one per
     /// core). The graph only scales the few frames a clip keeps, too little work to share: more threads cost CPU in
-    /// handing slices between them (about a tenth of the split's ffmpeg on 320x240 video), for the same bytes out.
+    /// handing slices between them, for the same bytes out.
     /// </summary>
     public int FilterThreads { get; set; } = 1;
 
