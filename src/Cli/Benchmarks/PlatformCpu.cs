@@ -4,8 +4,8 @@ namespace VideoCoca.Cli.Benchmarks;
 
 /// <summary>
 /// CPU seconds spent so far by the processes of the platform that <c>scripts/platform.sh</c> runs on this machine
-/// (found by the pid files under <c>$VCP_HOME</c>), each with the children it has waited for (the silo's ffmpeg and
-/// ffprobe runs), and by the whole machine. Linux only (<c>/proc</c>); empty elsewhere or when nothing is found.
+/// (found by the pid files under <c>$VCP_HOME</c>), each with its child processes, those it has waited for (the silo's
+/// ffmpeg runs) and those still running (the gateway's probe helpers, an ffmpeg at work), and by the whole machine. Linux only (<c>/proc</c>); empty elsewhere or when nothing is found.
 /// </summary>
 public static class PlatformCpu
 {
@@ -24,7 +24,7 @@ public static class PlatformCpu
         {
             if (ReadPid(Path.Combine(home, "run", $"{host}.pid")) is { } pid && ProcessSeconds(pid, withChildren: true) is { } seconds)
             {
-                result[$"{host}{(host == "silo" ? " (with its ffmpeg runs)" : "")}"] = seconds;
+                result[$"{host}{(host == "silo" ? " (with its ffmpeg runs)" : "")}"] = seconds + LiveChildrenSeconds(pid);
             }
         }
         // PostgreSQL serves each connection from a child of the postmaster: the live ones count by themselves.
@@ -57,7 +57,7 @@ public static class PlatformCpu
             if (ReadPid(Path.Combine(home, "run", $"{host}.pid")) is { } pid
                 && ProcessSeconds(pid, withChildren: false) is { } own && ProcessSeconds(pid, withChildren: true) is { } all)
             {
-                result[host] = (own, all - own);
+                result[host] = (own, all - own + LiveChildrenSeconds(pid));
             }
         }
         return result;
@@ -95,6 +95,13 @@ public static class PlatformCpu
         if (withChildren) ticks += double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture);
         return ticks / ClockTicks;
     }
+
+    /// <summary>
+    /// The CPU of a process's children that still run, with what they waited for: a long-lived child's CPU reaches its
+    /// parent's figures only when it ends. A child that ends between two samples moves from here to its parent's own
+    /// children's time, so the sum stays whole.
+    /// </summary>
+    private static double LiveChildrenSeconds(int parent) => ChildrenOf(parent).Sum(child => ProcessSeconds(child, withChildren: true) ?? 0);
 
     private static IEnumerable<int> ChildrenOf(int parent) =>
         Directory.EnumerateDirectories("/proc")

@@ -13,7 +13,7 @@ public static class PlatformStages
     public const string Rest = "rest (runtime, GC, JIT, plumbing)";
 
     /// <summary>The row of a host's children.</summary>
-    public const string Children = "child processes (ffmpeg, ffprobe)";
+    public const string Children = "child processes (ffmpeg, ffprobe, helpers)";
 
     private static readonly string[] Hosts = ["gateway", "silo", "worker"];
 

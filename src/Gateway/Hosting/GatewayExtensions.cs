@@ -41,6 +41,7 @@ public static class GatewayExtensions
             .Validate(o => o.MaxDurationSeconds > 0, "Gateway:MaxDurationSeconds must be positive")
             .Validate(o => o.ModelQueryTimeout > TimeSpan.Zero && o.GenerationTimeout > TimeSpan.Zero, "Gateway:ModelQueryTimeout and Gateway:GenerationTimeout must be positive")
             .Validate(o => o.MaxUndecodableFrameShare >= 0 && o.MaxUndecodableFrameShare < 1, "Gateway:MaxUndecodableFrameShare must be at least 0 and less than 1")
+            .Validate(o => o.ProbeHelpers >= 0, "Gateway:ProbeHelpers must be 0 or more")
             .ValidateOnStart();
         services.AddOptions<OrleansClusterOptions>().Bind(configuration.GetSection(OrleansClusterOptions.SectionName));
         services.AddResultsDatabase(configuration);
@@ -54,6 +55,7 @@ public static class GatewayExtensions
         services.AddSingleton<ClusterClientHost>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterClientHost>());
         services.AddSingleton<IVideoGrains, OrleansVideoGrains>();
+        services.AddSingleton<ProbeHelpers>();
         services.AddSingleton<VideoProbe>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddWebhookDispatch(configuration);

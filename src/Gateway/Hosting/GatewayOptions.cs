@@ -49,6 +49,14 @@ public sealed class GatewayOptions
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// Helper processes that probe uploads through libavformat, each kept for many uploads (0: start an ffprobe for each
+    /// upload, as before). Starting ffprobe costs about as much CPU as reading a few minutes of video with it: it loads
+    /// ffmpeg's couple of hundred shared libraries every time. Where the helpers cannot load FFmpeg 5.1's libraries the
+    /// gateway runs ffprobe anyway.
+    /// </summary>
+    public int ProbeHelpers { get; set; } = 2;
+
+    /// <summary>
     /// The share of an upload's frames that may fail to decode (0 to 1, below 1) before it is refused with 422; the
     /// silo's <c>Ingest:MaxUndecodableFrameShare</c> applies the same rule to the frames it decodes, and should agree.
     /// </summary>

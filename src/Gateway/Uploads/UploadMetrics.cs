@@ -15,6 +15,12 @@ public static class UploadMetrics
     private static readonly Counter<long> Uploads = Meter.CreateCounter<long>(
         "vcp.uploads", unit: "{upload}", description: "Uploads answered, by outcome (accepted, refused) and HTTP status");
 
+    private static readonly Counter<long> Probes = Meter.CreateCounter<long>(
+        "vcp.upload.probes", unit: "{probe}", description: "Uploads probed, by what read them (helper: a probe helper process; ffprobe: an ffprobe run)");
+
+    /// <summary>Counts one upload's probe by what read it.</summary>
+    public static void CountProbe(bool byHelper) => Probes.Add(1, new KeyValuePair<string, object?>("by", byHelper ? "helper" : "ffprobe"));
+
     /// <summary>Counts one upload by what it was answered.</summary>
     public static void Count(IResult result)
     {
@@ -28,7 +34,7 @@ public static class UploadMetrics
 /// <summary>The upload's stages in the gateway's CPU account (<see cref="VideoCoca.Contracts.Diagnostics.StageCpu"/>); the rest of a request is its endpoint's.</summary>
 public static class UploadStages
 {
-    /// <summary>ffprobe and the packet scan as far as this process goes (starting them, reading their output); their own CPU is the gateway's children's.</summary>
+    /// <summary>The probe as far as this process goes (asking a probe helper or starting ffprobe, reading the answer); the helper's and ffprobe's own CPU is the gateway's children's.</summary>
     public const string Probe = "gateway.upload probe (in-process)";
 
     /// <summary>The video's row and the grain call that starts its ingest.</summary>

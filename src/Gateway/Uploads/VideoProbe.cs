@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using VideoCoca.GrainInterfaces;
 using VideoCoca.Ingest;
+using VideoCoca.Ingest.Libav;
 
 namespace VideoCoca.Gateway.Uploads;
 
@@ -25,8 +26,10 @@ public sealed record ProbeOutcome(bool Accepted, double? DurationSeconds, int St
 /// that the streams alone let through. (This was ffprobe, then an ffmpeg packet scan: two processes an upload.) A
 /// complaint is not a refusal by itself (phone videos often carry a damaged slice that the decoder skips): the stream
 /// is then decoded and counted, and refused only when no frame decodes or more than the configured share of them fail.
+/// The container read is done by a <see cref="ProbeHelpers"/> process where one can (the same library calls as ffprobe,
+/// without starting a process an upload), else by ffprobe.
 /// </summary>
-public sealed class VideoProbe
+public sealed class VideoProbe(ProbeHelpers helpers)
 {
     /// <summary>Formats and codecs ffmpeg reads as "video" that are text or still images (ANSI art, binary text, pictures).</summary>
     private static readonly HashSet<string> NotVideoFormats = new(StringComparer.OrdinalIgnoreCase) { "tty", "bin", "xbin", "idf", "adf", "image2", "lavfi" };
@@ -38,7 +41,9 @@ public sealed class VideoProbe
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
-        var probed = await ProbeStreamsAsync(path, limit.Token);
+        var report = await helpers.ProbeAsync(path, limit.Token);
+        UploadMetrics.CountProbe(byHelper: report is not null);
+        var probed = report is not null ? FromReport(report) : await ProbeStreamsAsync(path, limit.Token);
         if (probed.Failure is { } failure)
         {
             return ProbeOutcome.Refuse(StatusCodes.Status422UnprocessableEntity, $"the upload is not a video ffmpeg can read ({failure})");
@@ -104,6 +109,13 @@ public sealed class VideoProbe
     /// <param name="Complaint">ffprobe's first complaint while it read every packet; null when they all read cleanly.</param>
     /// <param name="Packets">The first video stream's packets when it is H.264.</param>
     private sealed record ProbedFile(string FormatName, double Seconds, IReadOnlyList<ProbedStream> Streams, string? Complaint, string? Failure, PacketTable? Packets = null);
+
+    private static ProbedFile FromReport(ContainerReport report) =>
+        report.Failure is { } failure
+            ? new ProbedFile("", 0, [], null, failure)
+            : new ProbedFile(report.FormatName, report.Seconds,
+                report.Streams.Select(s => new ProbedStream(s.Index, s.Type, s.Codec, s.AverageFrameRate, s.Seconds, s.Width, s.Height, s.LengthPrefixed, s.NalLengthSize)).ToList(),
+                report.Complaint, null, report.Packets);
 
     private static async Task<ProbedFile> ProbeStreamsAsync(string path, CancellationToken cancellationToken)
     {

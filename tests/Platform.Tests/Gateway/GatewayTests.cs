@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using VideoCoca.Contracts.Api;
 using VideoCoca.Gateway.Cluster;
 using VideoCoca.Gateway.Hosting;
+using VideoCoca.Gateway.Uploads;
 using VideoCoca.GrainInterfaces;
 using VideoCoca.Persistence;
 using VideoCoca.Persistence.Hosting;
@@ -142,6 +143,40 @@ public sealed class GatewayTests(StackFixture stack) : IAsyncLifetime
         using var deleted = await _http.DeleteAsync(statusUrl);
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         Assert.Equal([videoId], _grains.Deleted);
+    }
+
+    /// <summary>
+    /// Uploads are probed by a helper process kept for many of them; one that dies (as a demuxer crash would end it)
+    /// costs no upload: the next is probed by ffprobe, the one after by a new helper.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task AProbeHelperReadsUploadsAndOneThatDiesLosesNone()
+    {
+        var valid = await FfmpegAsync("helped.mp4", "-f lavfi -i testsrc=size=160x120:rate=25 -t 2 -c:v libx264 -pix_fmt yuv420p");
+        var helpers = _app!.Services.GetRequiredService<ProbeHelpers>();
+        var answered = helpers.Answered;
+
+        await AssertAcceptedAsync(valid);
+        Assert.Equal(answered + 1, helpers.Answered);
+
+        var idle = Assert.Single(helpers.IdleProcessIds);
+        using (var helper = Process.GetProcessById(idle))
+        {
+            helper.Kill();
+            await helper.WaitForExitAsync();
+        }
+        await AssertAcceptedAsync(valid);
+        Assert.Equal(answered + 1, helpers.Answered);
+
+        await AssertAcceptedAsync(valid);
+        Assert.Equal(answered + 2, helpers.Answered);
+        Assert.NotEqual(idle, Assert.Single(helpers.IdleProcessIds));
+    }
+
+    private async Task AssertAcceptedAsync(string path)
+    {
+        using var response = await _http.PostAsync($"/api/videos?name=helped-{Guid.NewGuid():N}.mp4", FileContent(path));
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
     }
 
     [Fact(Timeout = 120_000)]

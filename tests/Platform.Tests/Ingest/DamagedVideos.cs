@@ -73,7 +73,7 @@ public static class DamagedVideos
     private static int Count(JsonElement stream, string name) =>
         stream.TryGetProperty(name, out var value) ? int.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : 0;
 
-    private static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string program, params string[] arguments)
+    public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);

@@ -110,7 +110,10 @@ public sealed class FfmpegVideoIngestorTests : IAsyncLifetime
         File.Copy(_video, upload);
         var probed = await FfprobeCopyAsync(upload, keep, work);
 
-        var outcome = await new VideoCoca.Gateway.Uploads.VideoProbe().ProbeAsync(upload, 3600, TimeSpan.FromMinutes(1), 0.05, CancellationToken.None);
+        // ffprobe's table (no probe helpers: they are this test host's executable, not the gateway's); the helpers' own is LibavProbeTests'.
+        var ffprobeOnly = new VideoCoca.Gateway.Uploads.ProbeHelpers(
+            Options.Create(new VideoCoca.Gateway.Hosting.GatewayOptions { ProbeHelpers = 0 }), NullLogger<VideoCoca.Gateway.Uploads.ProbeHelpers>.Instance);
+        var outcome = await new VideoCoca.Gateway.Uploads.VideoProbe(ffprobeOnly).ProbeAsync(upload, 3600, TimeSpan.FromMinutes(1), 0.05, CancellationToken.None);
         Assert.True(outcome.Accepted, outcome.Reason);
         Assert.NotNull(outcome.Packets);
         await outcome.Packets.WriteSidecarAsync(upload, CancellationToken.None);
