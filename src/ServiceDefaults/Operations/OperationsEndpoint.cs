@@ -27,7 +27,10 @@ public sealed class OperationsEndpoint(IServiceProvider host, IOptions<Operation
     {
         var url = options.Value.Url;
         if (string.IsNullOrWhiteSpace(url)) return;
-        var builder = WebApplication.CreateSlimBuilder();
+        // Its content root is the binary's folder, not the working directory: a builder watches its content root, folders
+        // and all, for appsettings changes, and started from the repository root that was the platform's whole data (the
+        // database's files, every clip's frames): a watcher thread woken by every write the platform made.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(url.Trim());
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(host.GetRequiredService<HealthCheckService>());
