@@ -43,7 +43,7 @@ public sealed class VideoProbe(ProbeHelpers helpers)
         limit.CancelAfter(timeout);
         var report = await helpers.ProbeAsync(path, limit.Token);
         UploadMetrics.CountProbe(byHelper: report is not null);
-        var probed = report is not null ? FromReport(report) : await ProbeStreamsAsync(path, limit.Token);
+        var probed = report ?? await FfprobeAsync(path, limit.Token);
         if (probed.Failure is { } failure)
         {
             return ProbeOutcome.Refuse(StatusCodes.Status422UnprocessableEntity, $"the upload is not a video ffmpeg can read ({failure})");
@@ -103,21 +103,11 @@ public sealed class VideoProbe(ProbeHelpers helpers)
         return accepted;
     }
 
-    private sealed record ProbedStream(int Index, string Type, string Codec, double AverageFrameRate, double Seconds, int Width, int Height, bool LengthPrefixed, int NalLengthSize);
-
-    /// <param name="Failure">Why ffprobe could not read the file at all; null when it could.</param>
-    /// <param name="Complaint">ffprobe's first complaint while it read every packet; null when they all read cleanly.</param>
-    /// <param name="Packets">The first video stream's packets when it is H.264.</param>
-    private sealed record ProbedFile(string FormatName, double Seconds, IReadOnlyList<ProbedStream> Streams, string? Complaint, string? Failure, PacketTable? Packets = null);
-
-    private static ProbedFile FromReport(ContainerReport report) =>
-        report.Failure is { } failure
-            ? new ProbedFile("", 0, [], null, failure)
-            : new ProbedFile(report.FormatName, report.Seconds,
-                report.Streams.Select(s => new ProbedStream(s.Index, s.Type, s.Codec, s.AverageFrameRate, s.Seconds, s.Width, s.Height, s.LengthPrefixed, s.NalLengthSize)).ToList(),
-                report.Complaint, null, report.Packets);
-
-    private static async Task<ProbedFile> ProbeStreamsAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the probe helpers' <see cref="LibavProbe"/> reads, read by one ffprobe run instead: the path for uploads when
+    /// no helper can answer.
+    /// </summary>
+    public static async Task<ContainerReport> FfprobeAsync(string path, CancellationToken cancellationToken)
     {
         var (exitCode, output, errors) = await RunAsync("ffprobe",
             ["-v", "error", "-count_packets", "-show_format", "-show_streams", "-show_entries", "packet=stream_index,pts,pos,size,flags", "-of", "json", path],
@@ -130,7 +120,7 @@ public sealed class VideoProbe(ProbeHelpers helpers)
         }
         catch (JsonException)
         {
-            return new ProbedFile("", 0, [], null, complaint.Length > 0 ? complaint : "ffprobe printed no readable report");
+            return ContainerReport.Failed(complaint.Length > 0 ? complaint : "ffprobe printed no readable report");
         }
         using (document)
         {
@@ -138,22 +128,23 @@ public sealed class VideoProbe(ProbeHelpers helpers)
             // Without a container report ffprobe could not open the file; with one, a failed exit came from reading its packets.
             if (!root.TryGetProperty("format", out var format))
             {
-                return new ProbedFile("", 0, [], null, complaint.Length > 0 ? complaint : $"ffprobe exited with {exitCode}");
+                return ContainerReport.Failed(complaint.Length > 0 ? complaint : $"ffprobe exited with {exitCode}");
             }
             if (complaint.Length == 0 && exitCode != 0) complaint = $"ffprobe exited with {exitCode}";
             var streams = root.TryGetProperty("streams", out var list) && list.ValueKind == JsonValueKind.Array
-                ? list.EnumerateArray().Select(stream => new ProbedStream(
+                ? list.EnumerateArray().Select(stream => new ContainerStream(
                     Integer(stream, "index"), Text(stream, "codec_type"), Text(stream, "codec_name"), Rate(Text(stream, "avg_frame_rate")), Number(Text(stream, "duration")),
                     Integer(stream, "width"), Integer(stream, "height"), Text(stream, "is_avc") is "true" or "1", (int)Number(Text(stream, "nal_length_size")))).ToList()
                 : [];
             var formatName = Text(format, "format_name");
-            return new ProbedFile(formatName, Number(Text(format, "duration")), streams, complaint.Length > 0 ? complaint : null, null,
-                PacketsOf(root, formatName, (long)Number(Text(format, "size")), streams.FirstOrDefault(stream => stream.Type == "video")));
+            var fileSize = (long)Number(Text(format, "size"));
+            return new ContainerReport(formatName, Number(Text(format, "duration")), fileSize, streams, complaint.Length > 0 ? complaint : null, null,
+                PacketsOf(root, formatName, fileSize, streams.FirstOrDefault(stream => stream.Type == "video")));
         }
     }
 
     /// <summary>The packets ffprobe listed of <paramref name="video"/>, when it is H.264 (the only codec whose split uses them).</summary>
-    private static PacketTable? PacketsOf(JsonElement root, string formatName, long fileSize, ProbedStream? video)
+    private static PacketTable? PacketsOf(JsonElement root, string formatName, long fileSize, ContainerStream? video)
     {
         if (video is not { Codec: "h264" } || !root.TryGetProperty("packets", out var list) || list.ValueKind != JsonValueKind.Array) return null;
         var packets = new List<TablePacket>();

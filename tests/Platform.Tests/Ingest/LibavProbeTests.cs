@@ -1,7 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using VideoCoca.Ingest;
+using VideoCoca.Gateway.Uploads;
 using VideoCoca.Ingest.Libav;
 using VideoCoca.World;
 
@@ -59,7 +57,8 @@ public sealed partial class LibavProbeTests : IAsyncLifetime
 
         foreach (var file in files)
         {
-            var expected = await FfprobeAsync(file);
+            // The gateway's other path: one ffprobe run, when no helper answers.
+            var expected = await VideoProbe.FfprobeAsync(file, CancellationToken.None);
             var actual = LibavProbe.Probe(file);
             var name = Path.GetFileName(file);
             Assert.True(expected.Failure is null == actual.Failure is null, $"{name}: ffprobe failed with '{expected.Failure}', the probe with '{actual.Failure}'");
@@ -71,7 +70,7 @@ public sealed partial class LibavProbeTests : IAsyncLifetime
             Assert.Equal(expected.FormatName, actual.FormatName);
             Assert.Equal(expected.Seconds, actual.Seconds, 5);
             Assert.Equal(expected.FileSize, actual.FileSize);
-            Assert.Equal(expected.Streams, actual.Streams.Select(s => s with { AverageFrameRate = Math.Round(s.AverageFrameRate, 6), Seconds = Math.Round(s.Seconds, 6) }));
+            Assert.Equal(expected.Streams.Select(Rounded), actual.Streams.Select(Rounded));
             Assert.Equal(expected.Complaint is null ? null : WithoutAddresses(expected.Complaint), actual.Complaint is null ? null : WithoutAddresses(actual.Complaint));
             Assert.Equal(expected.Packets is null, actual.Packets is null);
             if (expected.Packets is { } packets)
@@ -85,37 +84,6 @@ public sealed partial class LibavProbeTests : IAsyncLifetime
         Assert.NotNull(LibavProbe.Probe(Path.Combine(_folder, "faststart-truncated.mp4")).Complaint);
         Assert.NotNull(LibavProbe.Probe(Path.Combine(_folder, "notes.txt")).Failure);
         Assert.Equal(4, LibavProbe.Probe(world).Packets!.NalLengthSize);
-    }
-
-    /// <summary>What ffprobe prints of a file with the gateway's own arguments, in the probe's terms.</summary>
-    private async Task<ContainerReport> FfprobeAsync(string path)
-    {
-        var (exitCode, output, errors) = await DamagedVideos.RunAsync("ffprobe", "-v", "error", "-count_packets", "-show_format", "-show_streams",
-            "-show_entries", "packet=stream_index,pts,pos,size,flags", "-of", "json", path);
-        var complaint = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        using var json = JsonDocument.Parse(output.Length > 0 ? output : "{}");
-        var root = json.RootElement;
-        if (!root.TryGetProperty("format", out var format)) return ContainerReport.Failed(complaint ?? $"ffprobe exited with {exitCode}");
-        var streams = root.TryGetProperty("streams", out var list)
-            ? list.EnumerateArray().Select(s => new ContainerStream(
-                s.GetProperty("index").GetInt32(), Text(s, "codec_type"), Text(s, "codec_name"), Math.Round(Rate(Text(s, "avg_frame_rate")), 6),
-                Math.Round(Number(Text(s, "duration")), 6), Integer(s, "width"), Integer(s, "height"),
-                Text(s, "is_avc") == "true", (int)Number(Text(s, "nal_length_size")))).ToList()
-            : [];
-        var video = streams.FirstOrDefault(s => s.Type == "video");
-        PacketTable? table = null;
-        if (video is { Codec: "h264" })
-        {
-            var packets = root.TryGetProperty("packets", out var all)
-                ? all.EnumerateArray().Where(p => p.GetProperty("stream_index").GetInt32() == video.Index).Select(p => new TablePacket(
-                    p.TryGetProperty("pts", out var pts) ? pts.GetInt64() : null,
-                    long.TryParse(Text(p, "pos"), CultureInfo.InvariantCulture, out var position) ? position : null,
-                    int.TryParse(Text(p, "size"), CultureInfo.InvariantCulture, out var size) ? size : null,
-                    Text(p, "flags").Contains('D'))).ToList()
-                : [];
-            table = new PacketTable(Text(format, "format_name"), (long)Number(Text(format, "size")), video.Codec, video.LengthPrefixed, video.NalLengthSize, packets);
-        }
-        return new ContainerReport(Text(format, "format_name"), Number(Text(format, "duration")), (long)Number(Text(format, "size")), streams, complaint, null, table);
     }
 
     private async Task<string> FfmpegAsync(string name, params string[] arguments)
@@ -133,17 +101,9 @@ public sealed partial class LibavProbeTests : IAsyncLifetime
         return path;
     }
 
-    private static string Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
-
-    private static int Integer(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt32() : 0;
-
-    private static double Number(string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : 0;
-
-    private static double Rate(string text) =>
-        text.Split('/') is [var numerator, var denominator] && Number(denominator) > 0 ? Number(numerator) / Number(denominator) : 0;
+    /// <summary>ffprobe prints rates and durations to six decimals; the probe has them whole.</summary>
+    private static ContainerStream Rounded(ContainerStream stream) =>
+        stream with { AverageFrameRate = Math.Round(stream.AverageFrameRate, 6), Seconds = Math.Round(stream.Seconds, 6) };
 
     /// <summary>libav names the object that logged by its address ("[h264 @ 0x55d0...]"), which differs between processes.</summary>
     private static string WithoutAddresses(string text) => Address().Replace(text, "0x");
