@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using FFMpegCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VideoCoca.Ingest.Libav;
 
 namespace VideoCoca.Ingest;
 
@@ -13,7 +14,7 @@ namespace VideoCoca.Ingest;
 /// scaled to the model's size, stream from its stdout while a second output of the same decode writes the thumbnails.
 /// Frames are numbered as the decoder produces them, which is what the probe counts (duration at the average rate).
 /// </summary>
-public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger<FfmpegVideoIngestor> logger) : IVideoIngestor
+public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger<FfmpegVideoIngestor> logger) : IVideoIngestor, IDisposable
 {
     private const int PendingClips = 4;
 
@@ -24,7 +25,16 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
     /// </summary>
     private const int TailFrames = 32;
 
+    /// <summary>ffmpeg's own <c>-max_error_rate</c>: the share of failed decodes past which it exits with 69.</summary>
+    private const double DefaultMaxErrorRate = 2.0 / 3;
+
     private readonly IngestOptions _options = options.Value;
+    private readonly SplitHelpers _helpers = new(options.Value.SplitHelpers, logger);
+
+    /// <summary>The split helpers this ingestor uses (for tests and benches that look at them).</summary>
+    public SplitHelpers Helpers => _helpers;
+
+    public void Dispose() => _helpers.Dispose();
 
     public async Task<VideoProbe> ProbeAsync(string path, CancellationToken cancellationToken)
     {
@@ -122,6 +132,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         var work = Path.Combine(job.ClipsFolder, $".work-{Guid.NewGuid():N}");
         var thumbs = Path.Combine(work, "thumbs");
         Directory.CreateDirectory(thumbs);
+        ISplitDecode? decode = null;
         try
         {
             var thumbFrames = job.Clips.Select(c => c.ThumbnailFrame).Distinct().Order().ToList();
@@ -147,27 +158,28 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             // Pictures nothing refers to and the split does not keep need not be decoded (about half of a typical
             // encode's); the copy that leaves them out numbers the frames it does decode by their rank.
             var unused = _options.SkipUnusedFrames ? await CopyWithoutUnusedFramesAsync(job.SourcePath, piped.Concat(thumbFrames).ToHashSet(), work, cancellationToken) : null;
-            var graphPath = Path.Combine(work, "graph.txt");
-            await File.WriteAllTextAsync(graphPath, unused is null
+            var graph = unused is null
                 ? FilterGraph(piped, thumbFrames, size)
-                : FilterGraph(piped.Select(unused.Renumber).ToList(), thumbFrames.Select(unused.Renumber).ToList(), size), cancellationToken);
+                : FilterGraph(piped.Select(unused.Renumber).ToList(), thumbFrames.Select(unused.Renumber).ToList(), size);
+            var source = unused?.Path ?? job.SourcePath;
 
             var buffers = new byte[job.Clips.Count][];
             var missing = job.Clips.Select(c => c.SampleFrames.Count).ToArray();
             var next = 0;
 
-            using var process = Start(unused?.Path ?? job.SourcePath, graphPath, thumbs, blanked: unused is not null);
             var messages = new DecoderMessages();
             var expectedComplaints = unused is null ? null : new UnusedFramesCopy.Complaints(unused.BlankedPictures);
-            var errorReader = Task.Run(async () =>
+            void OnMessage(string line)
             {
-                while (await process.StandardError.ReadLineAsync(CancellationToken.None) is { } line)
-                {
-                    if (expectedComplaints?.Forgive(line) == true) continue;
-                    messages.Add(line);
-                }
-            }, CancellationToken.None);
-            using var kill = cancellationToken.Register(() => Kill(process));
+                if (expectedComplaints?.Forgive(line) == true) return;
+                messages.Add(line);
+            }
+            decode = await _helpers.StartAsync(
+                new LibavSplitRequest(source, graph, thumbs, _options.DecoderThreads, _options.FilterThreads, unused is null ? DefaultMaxErrorRate : 1,
+                    _options.SplitHelperFailAfterFrames > 0 ? _options.SplitHelperFailAfterFrames : null),
+                cancellationToken) is { } helperRun
+                ? new HelperDecode(helperRun, OnMessage, frameBytes)
+                : await StartCommandAsync();
 
             // Two buffers: a short read at the end must not spoil the last whole frame.
             var frame = new byte[frameBytes];
@@ -175,9 +187,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
             var received = 0;
             // Frames decoded so far, as far as the piped ones tell: one past the number of the last piped frame.
             var decoded = 0;
-            var stdout = process.StandardOutput.BaseStream;
-            while (received < piped.Length
-                   && await stdout.ReadAtLeastAsync(incoming, frameBytes, throwOnEndOfStream: false, cancellationToken) == frameBytes)
+            while (received < piped.Length && await NextFrameAsync(incoming))
             {
                 (frame, incoming) = (incoming, frame);
                 var number = piped[received++];
@@ -196,16 +206,23 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
                     await EmitAsync(next++);
                 }
             }
-            await stdout.CopyToAsync(Stream.Null, cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            await errorReader;
+            int exitCode;
+            try
+            {
+                exitCode = await decode!.FinishAsync(cancellationToken);
+            }
+            catch (Exception e) when (IsHelperFailure(e))
+            {
+                await FallBackAsync(e);
+                exitCode = await decode!.FinishAsync(cancellationToken);
+            }
             cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetFileName(job.SourcePath);
             // Decoding errors alone do not fail the video (ffmpeg skips or conceals a damaged slice and goes on); ffmpeg
             // itself failing does, and so does its -max_error_rate (most frames failing) ending it with a non-zero code.
-            if (process.ExitCode != 0)
+            if (exitCode != 0)
             {
-                throw new IngestException($"'{name}' could not be decoded: {messages.Last ?? $"ffmpeg exited with {process.ExitCode}"}");
+                throw new IngestException($"'{name}' could not be decoded: {messages.Last ?? $"ffmpeg exited with {exitCode}"}");
             }
             if (decoded == 0)
             {
@@ -244,6 +261,44 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
                 await EmitAsync(next);
             }
 
+            bool IsHelperFailure(Exception e) =>
+                decode is HelperDecode && e is IOException or LibavSplitUnsupportedException && !cancellationToken.IsCancellationRequested;
+
+            async Task<bool> NextFrameAsync(byte[] buffer)
+            {
+                try
+                {
+                    return await decode!.ReadFrameAsync(buffer, cancellationToken);
+                }
+                catch (Exception e) when (IsHelperFailure(e))
+                {
+                    await FallBackAsync(e);
+                    return await decode!.ReadFrameAsync(buffer, cancellationToken);
+                }
+            }
+
+            // The command splits the video from the start; the frames already taken from the helper are passed over.
+            async Task FallBackAsync(Exception cause)
+            {
+                if (cause is LibavSplitUnsupportedException) logger.LogInformation("{File}: split by an ffmpeg process ({Reason})", job.SourcePath, cause.Message);
+                else logger.LogWarning(cause, "{File}: the split helper failed after {Frames} frames; an ffmpeg process splits the video again", job.SourcePath, received);
+                decode!.Dispose();
+                messages = new DecoderMessages();
+                expectedComplaints = unused is null ? null : new UnusedFramesCopy.Complaints(unused.BlankedPictures);
+                decode = await StartCommandAsync();
+                var scratch = new byte[frameBytes];
+                for (var skipped = 0; skipped < received && await decode!.ReadFrameAsync(scratch, cancellationToken); skipped++)
+                {
+                }
+            }
+
+            async Task<ISplitDecode> StartCommandAsync()
+            {
+                var graphPath = Path.Combine(work, "graph.txt");
+                await File.WriteAllTextAsync(graphPath, graph, cancellationToken);
+                return new CommandDecode(Start(source, graphPath, thumbs, blanked: unused is not null), OnMessage, cancellationToken);
+            }
+
             bool ThumbnailReady(int clip) =>
                 job.Clips[clip].ThumbnailFrame >= decoded ? false : File.Exists(ThumbnailSource(clip));
 
@@ -277,6 +332,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
         }
         finally
         {
+            decode?.Dispose();
             TryDeleteFolder(work);
         }
     }
@@ -361,4 +417,70 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
 
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? text;
+
+    /// <summary>One decode of a split: the frames the graph's [m] output gives, the log as it comes, then the exit code.</summary>
+    private interface ISplitDecode : IDisposable
+    {
+        /// <summary>The next frame into <paramref name="frame"/>; false once there are no more.</summary>
+        Task<bool> ReadFrameAsync(byte[] frame, CancellationToken cancellationToken);
+
+        /// <summary>Passes over the frames left and waits for the end: the exit code, every log line delivered.</summary>
+        Task<int> FinishAsync(CancellationToken cancellationToken);
+    }
+
+    /// <summary>The ffmpeg command: frames on its standard output, its log on its standard error.</summary>
+    private sealed class CommandDecode : ISplitDecode
+    {
+        private readonly Process _process;
+        private readonly Task _errorReader;
+        private readonly CancellationTokenRegistration _kill;
+
+        public CommandDecode(Process process, Action<string> message, CancellationToken cancellationToken)
+        {
+            _process = process;
+            _errorReader = Task.Run(async () =>
+            {
+                while (await process.StandardError.ReadLineAsync(CancellationToken.None) is { } line) message(line);
+            }, CancellationToken.None);
+            _kill = cancellationToken.Register(() => Kill(process));
+        }
+
+        public async Task<bool> ReadFrameAsync(byte[] frame, CancellationToken cancellationToken) =>
+            await _process.StandardOutput.BaseStream.ReadAtLeastAsync(frame, frame.Length, throwOnEndOfStream: false, cancellationToken) == frame.Length;
+
+        public async Task<int> FinishAsync(CancellationToken cancellationToken)
+        {
+            await _process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, cancellationToken);
+            await _process.WaitForExitAsync(cancellationToken);
+            await _errorReader;
+            return _process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            _kill.Dispose();
+            Kill(_process);
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>A split helper's run of the same split.</summary>
+    private sealed class HelperDecode(SplitHelpers.SplitHelperRun run, Action<string> message, int frameBytes) : ISplitDecode
+    {
+        public Task<bool> ReadFrameAsync(byte[] frame, CancellationToken cancellationToken) => run.ReadFrameAsync(frame, message, cancellationToken);
+
+        public async Task<int> FinishAsync(CancellationToken cancellationToken)
+        {
+            byte[]? scratch = null;
+            while (run.ExitCode is null)
+            {
+                // Frames past the last one piped are rare (the graph selects them): passed over, as from the command.
+                scratch ??= new byte[frameBytes];
+                if (!await run.ReadFrameAsync(scratch, message, cancellationToken)) break;
+            }
+            return run.ExitCode ?? throw new IOException("the split helper ended without an exit code");
+        }
+
+        public void Dispose() => run.Dispose();
+    }
 }

@@ -86,6 +86,17 @@ public sealed class IngestOptions
     public bool SkipUnusedFrames { get; set; } = true;
 
     /// <summary>
+    /// Long-lived split helpers (<c>vcp-split-helper</c>, beside the host) that split videos through FFmpeg's libraries
+    /// with the same calls, graph and output as the ffmpeg command, at most this many at once (2 by default): a video's
+    /// split no longer pays for starting an ffmpeg process. 0 runs the command for every video, as before. Where the
+    /// helper cannot (another FFmpeg than Debian 12's 5.1, a rotated video, a helper that died) the command runs.
+    /// </summary>
+    public int SplitHelpers { get; set; } = 2;
+
+    /// <summary>A fault hook for tests: a split helper dies once it has sent this many frames of a video (0, the default: never).</summary>
+    public int SplitHelperFailAfterFrames { get; set; }
+
+    /// <summary>
     /// Take the gateway's ffprobe figures of an upload (frame rate, durations, size) instead of probing the file again
     /// (true, the default); false probes every upload in the silo as well, as before (for comparing the two in a bench).
     /// </summary>
@@ -161,6 +172,7 @@ public sealed class IngestOptions
         if (ThumbnailWidth < 16) throw new InvalidOperationException("Ingest:ThumbnailWidth must be at least 16.");
         if (ReminderPeriod <= TimeSpan.Zero) throw new InvalidOperationException("Ingest:ReminderPeriod must be positive.");
         if (!(MaxUndecodableFrameShare >= 0 && MaxUndecodableFrameShare < 1)) throw new InvalidOperationException("Ingest:MaxUndecodableFrameShare must be at least 0 and less than 1.");
+        if (SplitHelpers < 0 || SplitHelperFailAfterFrames < 0) throw new InvalidOperationException("Ingest:SplitHelpers and Ingest:SplitHelperFailAfterFrames must be 0 or more.");
         if (HoldAfterClips < 0) throw new InvalidOperationException("Ingest:HoldAfterClips must be 0 (off) or more.");
         if (ClipRecordBatchLimit < 1) throw new InvalidOperationException("Ingest:ClipRecordBatchLimit must be 1 or more.");
         if (DecoderThreads < 0 || FilterThreads < 0) throw new InvalidOperationException("Ingest:DecoderThreads and Ingest:FilterThreads must be 0 (ffmpeg's choice) or more.");
