@@ -87,11 +87,12 @@ public sealed class IngestOptions
 
     /// <summary>
     /// Long-lived split helpers (<c>vcp-split-helper</c>, beside the host) that split videos through FFmpeg's libraries
-    /// with the same calls, graph and output as the ffmpeg command, at most this many at once (2 by default): a video's
-    /// split no longer pays for starting an ffmpeg process. 0 runs the command for every video, as before. Where the
-    /// helper cannot (another FFmpeg than Debian 12's 5.1, a rotated video, a helper that died) the command runs.
+    /// with the same calls, graph and output as the ffmpeg command, at most this many at once (4 by default; each idle
+    /// one holds some memory, mostly FFmpeg's shared libraries): a video's split no longer pays for starting an ffmpeg
+    /// process. 0 runs the command for every video, as before. Where the helpers cannot (all busy, another FFmpeg than
+    /// Debian 12's 5.1, a rotated video, a helper that died) the command runs.
     /// </summary>
-    public int SplitHelpers { get; set; } = 2;
+    public int SplitHelpers { get; set; } = 4;
 
     /// <summary>A fault hook for tests: a split helper dies once it has sent this many frames of a video (0, the default: never).</summary>
     public int SplitHelperFailAfterFrames { get; set; }

@@ -12,7 +12,7 @@ namespace VideoCoca.Cli.Benchmarks;
 /// <param name="IngestSeconds">The silo's ingest path: probe, plan, extract.</param>
 /// <param name="PlainSeconds">The same work as plain ffprobe and ffmpeg command lines.</param>
 /// <param name="DecodeSeconds">Decoding every frame on one thread and nothing else (<see cref="PlainFfmpegSplit.DecodeOnlyAsync"/>).</param>
-/// <param name="IngestChildCpuSeconds">CPU of the ingest path's ffprobe and ffmpeg processes.</param>
+/// <param name="IngestChildCpuSeconds">CPU of the ingest path's child processes (ffprobe, ffmpeg, split helpers).</param>
 /// <param name="DecodingAllChildCpuSeconds">The same with <see cref="IngestOptions.SkipUnusedFrames"/> off: every picture decoded, as before it.</param>
 public sealed record IngestTiming(
     string File, double Seconds, int Clips, double IngestSeconds, double PlainSeconds, double DecodeSeconds, double IngestChildCpuSeconds,
@@ -74,10 +74,10 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
                     var clock = Stopwatch.StartNew();
                     if ((turn == 0) == ingestFirst)
                     {
-                        var children = PlatformCpu.EndedChildrenSeconds();
+                        var children = PlatformCpu.ChildrenSeconds();
                         ingested = await IngestAsync(_ingestor, videos[v], ingestFolder, cancellationToken);
                         ingestTimes[v].Add(clock.Elapsed.TotalSeconds);
-                        ingestCpu[v].Add(PlatformCpu.EndedChildrenSeconds() - children);
+                        ingestCpu[v].Add(PlatformCpu.ChildrenSeconds() - children);
                     }
                     else
                     {
@@ -86,9 +86,9 @@ public sealed class IngestBenchmark(IngestOptions options, string workFolder)
                     }
                 }
                 // Last, so that they never warm the file for the two paths compared.
-                var before = PlatformCpu.EndedChildrenSeconds();
+                var before = PlatformCpu.ChildrenSeconds();
                 var decodedAll = await IngestAsync(_decodingAll, videos[v], Scratch("all"), cancellationToken);
-                decodingAllCpu[v].Add(PlatformCpu.EndedChildrenSeconds() - before);
+                decodingAllCpu[v].Add(PlatformCpu.ChildrenSeconds() - before);
                 var decodeClock = Stopwatch.StartNew();
                 await _plain.DecodeOnlyAsync(videos[v], cancellationToken);
                 decodeTimes[v].Add(decodeClock.Elapsed.TotalSeconds);

@@ -79,10 +79,14 @@ public static class PlatformCpu
         }
     }
 
-    /// <summary>The CPU seconds of this process's child processes that have ended (ffprobe and ffmpeg runs), from /proc; 0 elsewhere.</summary>
-    public static double EndedChildrenSeconds() =>
+    /// <summary>
+    /// The CPU seconds of this process's child processes, those that have ended (ffprobe and ffmpeg runs) and those still
+    /// running (split helpers), from /proc; 0 elsewhere.
+    /// </summary>
+    public static double ChildrenSeconds() =>
         StatFields(Environment.ProcessId) is { } fields
             ? (double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture)) / ClockTicks
+              + LiveChildrenSeconds(Environment.ProcessId)
             : 0;
 
     /// <summary>utime + stime (+ cutime + cstime) of a live process, in seconds.</summary>

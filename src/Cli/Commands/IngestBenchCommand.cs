@@ -88,14 +88,14 @@ public static class IngestBenchCommand
             Number(decode, "0.000"), Number(decodeMsAClip, "0.0"), Number(ingestCpuMsAClip, "0.0"), Number(decodingAllCpuMsAClip, "0.0"),
         ]);
         MarkdownTable.Print(["video", ">video s", ">clips", ">ingest s", ">plain ffmpeg s", ">ratio", ">decode only s", ">decode ms a clip",
-            ">ingest's ffprobe+ffmpeg CPU ms a clip", ">same, every picture decoded"], rows);
+            ">ingest's child processes' CPU ms a clip", ">same, every picture decoded"], rows);
         System.Console.WriteLine(
             $"overall: ingest takes {Number(ingest / plain, "0.00")}x the time of plain ffmpeg (aim: at most {Number(Aim, "0.0")}x, " +
             $"{(ingest / plain <= Aim ? "met" : "not met")}); sampled frames identical to plain ffmpeg's: " +
             (result.LargestFrameDifference == 0 ? "yes" : $"no (bytes differ by up to {result.LargestFrameDifference})"));
         System.Console.WriteLine(
             $"decode only (every frame on one thread, nothing else: what a split that decodes every picture costs at least): {Number(decodeMsAClip, "0.0")} ms a clip; " +
-            $"ingest's ffprobe and ffmpeg processes: {Number(ingestCpuMsAClip, "0.0")} ms of CPU a clip, " +
+            $"ingest's child processes (ffprobe, ffmpeg or split helpers): {Number(ingestCpuMsAClip, "0.0")} ms of CPU a clip, " +
             $"{Number(decodingAllCpuMsAClip, "0.0")} when they decode every picture (Ingest:SkipUnusedFrames off)");
     }
 }

@@ -152,9 +152,9 @@ public static class PipelineBenchCommand
     /// </summary>
     private static async Task<double> ReferenceDecodeSecondsAsync(string video, CancellationToken cancellationToken)
     {
-        var before = PlatformCpu.EndedChildrenSeconds();
+        var before = PlatformCpu.ChildrenSeconds();
         await new PlainFfmpegSplit(new IngestOptions()).DecodeOnlyAsync(video, cancellationToken);
-        return PlatformCpu.EndedChildrenSeconds() - before;
+        return PlatformCpu.ChildrenSeconds() - before;
     }
 
     private static void PrintMachineSpeed(IReadOnlyList<double> referenceSeconds, PipelineRun first)

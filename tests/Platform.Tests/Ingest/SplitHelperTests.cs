@@ -79,6 +79,31 @@ public sealed class SplitHelperTests : IAsyncLifetime
         Assert.Empty(helped.Warnings);
     }
 
+    /// <summary>With its one helper held by a video whose reader has stopped, a second video is split by the command meanwhile, not held up.</summary>
+    [Fact(Timeout = 180_000)]
+    public async Task WhileEveryHelperIsBusyAnotherVideoIsSplitByTheCommand()
+    {
+        var options = new IngestOptions { SplitHelpers = 1 };
+        var ingestor = new FfmpegVideoIngestor(Options.Create(options), NullLogger<FfmpegVideoIngestor>.Instance);
+        _ingestors.Add(ingestor);
+        var probe = await ingestor.ProbeAsync(_video, CancellationToken.None);
+        var plan = ClipPlan.Plan(probe.FrameCount, probe.FrameRate, options.ClipLengthSeconds, options.OverlapSeconds, options.FramesPerClip);
+        var held = ingestor.ExtractAsync(new ExtractionJob(_video, Path.Combine(_folder, "held"), plan, options.FramesPerClip, probe.FrameCount), CancellationToken.None)
+            .GetAsyncEnumerator();
+        Assert.True(await held.MoveNextAsync());
+
+        var (_, meanwhile) = await SplitAsync(_video, options, ingestor);
+
+        Assert.Equal(15, meanwhile.Clips.Count);
+        Assert.Equal(1, ingestor.Helpers.Started);
+        Assert.Equal(0, ingestor.Helpers.Completed);
+        var rest = 1;
+        while (await held.MoveNextAsync()) rest++;
+        await held.DisposeAsync();
+        Assert.Equal(15, rest);
+        Assert.Equal(1, ingestor.Helpers.Completed);
+    }
+
     /// <summary>A phone video stored sideways with a rotation: the command turns it upright, so the helper leaves it to the command.</summary>
     [Fact(Timeout = 180_000)]
     public async Task ARotatedVideoIsLeftToTheCommandAndComesOutUpright()
@@ -111,10 +136,10 @@ public sealed class SplitHelperTests : IAsyncLifetime
 
     private sealed record Split(List<ExtractedClip> Clips, List<string> Warnings);
 
-    private async Task<(FfmpegVideoIngestor Ingestor, Split Split)> SplitAsync(string video, IngestOptions options)
+    private async Task<(FfmpegVideoIngestor Ingestor, Split Split)> SplitAsync(string video, IngestOptions options, FfmpegVideoIngestor? existing = null)
     {
-        var ingestor = new FfmpegVideoIngestor(Options.Create(options), NullLogger<FfmpegVideoIngestor>.Instance);
-        _ingestors.Add(ingestor);
+        var ingestor = existing ?? new FfmpegVideoIngestor(Options.Create(options), NullLogger<FfmpegVideoIngestor>.Instance);
+        if (existing is null) _ingestors.Add(ingestor);
         var probe = await ingestor.ProbeAsync(video, CancellationToken.None);
         var plan = ClipPlan.Plan(probe.FrameCount, probe.FrameRate, options.ClipLengthSeconds, options.OverlapSeconds, options.FramesPerClip);
         var job = new ExtractionJob(video, Path.Combine(_folder, $"clips-{Guid.NewGuid():N}"), plan, options.FramesPerClip, probe.FrameCount);
