@@ -29,7 +29,7 @@ public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger
     private const double DefaultMaxErrorRate = 2.0 / 3;
 
     private readonly IngestOptions _options = options.Value;
-    private readonly SplitHelpers _helpers = new(options.Value.SplitHelpers, logger);
+    private readonly SplitHelpers _helpers = new(options.Value.SplitHelpers, options.Value.SplitHelperWait, logger);
 
     /// <summary>The split helpers this ingestor uses (for tests and benches that look at them).</summary>
     public SplitHelpers Helpers => _helpers;

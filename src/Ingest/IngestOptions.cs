@@ -87,12 +87,20 @@ public sealed class IngestOptions
 
     /// <summary>
     /// Long-lived split helpers (<c>vcp-split-helper</c>, beside the host) that split videos through FFmpeg's libraries
-    /// with the same calls, graph and output as the ffmpeg command, at most this many at once (4 by default; each idle
-    /// one holds some memory, mostly FFmpeg's shared libraries): a video's split no longer pays for starting an ffmpeg
-    /// process. 0 runs the command for every video, as before. Where the helpers cannot (all busy, another FFmpeg than
-    /// Debian 12's 5.1, a rotated video, a helper that died) the command runs.
+    /// with the same calls, graph and output as the ffmpeg command, at most this many at once (by default one a core, up
+    /// to 8: more splits at once than cores finish no sooner and cost more CPU each): a video's split no longer pays for
+    /// starting an ffmpeg process. 0 runs the command for every video, as before. Where the helpers cannot (all busy for
+    /// longer than <see cref="SplitHelperWait"/>, another FFmpeg than Debian 12's 5.1, a rotated video, a helper that
+    /// died) the command runs.
     /// </summary>
-    public int SplitHelpers { get; set; } = 4;
+    public int SplitHelpers { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    /// <summary>
+    /// How long a video waits for a busy split helper before an ffmpeg run splits it (30 s by default): long enough for
+    /// another video's split to end, short enough that a split whose reader is held up (its grain waiting on the
+    /// database) does not hold up the next video's.
+    /// </summary>
+    public TimeSpan SplitHelperWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A fault hook for tests: a split helper dies once it has sent this many frames of a video (0, the default: never).</summary>
     public int SplitHelperFailAfterFrames { get; set; }
@@ -173,7 +181,10 @@ public sealed class IngestOptions
         if (ThumbnailWidth < 16) throw new InvalidOperationException("Ingest:ThumbnailWidth must be at least 16.");
         if (ReminderPeriod <= TimeSpan.Zero) throw new InvalidOperationException("Ingest:ReminderPeriod must be positive.");
         if (!(MaxUndecodableFrameShare >= 0 && MaxUndecodableFrameShare < 1)) throw new InvalidOperationException("Ingest:MaxUndecodableFrameShare must be at least 0 and less than 1.");
-        if (SplitHelpers < 0 || SplitHelperFailAfterFrames < 0) throw new InvalidOperationException("Ingest:SplitHelpers and Ingest:SplitHelperFailAfterFrames must be 0 or more.");
+        if (SplitHelpers < 0 || SplitHelperFailAfterFrames < 0 || SplitHelperWait < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Ingest:SplitHelpers, Ingest:SplitHelperFailAfterFrames and Ingest:SplitHelperWait must be 0 or more.");
+        }
         if (HoldAfterClips < 0) throw new InvalidOperationException("Ingest:HoldAfterClips must be 0 (off) or more.");
         if (ClipRecordBatchLimit < 1) throw new InvalidOperationException("Ingest:ClipRecordBatchLimit must be 1 or more.");
         if (DecoderThreads < 0 || FilterThreads < 0) throw new InvalidOperationException("Ingest:DecoderThreads and Ingest:FilterThreads must be 0 (ffmpeg's choice) or more.");

@@ -11,10 +11,11 @@ namespace VideoCoca.Ingest.Libav;
 /// Long-lived split helpers (<c>vcp-split-helper</c>, beside this assembly) that split videos through FFmpeg's
 /// libraries: the host's CPU for a video's split loses the start of an ffmpeg process (loading its couple of hundred
 /// shared libraries, about a tenth of a second). A helper, not the host, runs libav on untrusted files. Up to the given
-/// number at once, started when first needed. <see cref="StartAsync"/> returns null whenever the helpers cannot take
-/// the video (none configured, all busy, the helper or FFmpeg 5.1's libraries missing): the caller then runs the command.
+/// number at once, started when first needed; a video waits up to the given time for one. <see cref="StartAsync"/>
+/// returns null whenever the helpers cannot take the video (none configured, all busy that long, the helper or FFmpeg
+/// 5.1's libraries missing): the caller then runs the command.
 /// </summary>
-public sealed class SplitHelpers(int limit, ILogger logger) : IDisposable
+public sealed class SplitHelpers(int limit, TimeSpan wait, ILogger logger) : IDisposable
 {
     /// <summary>The helper's file name, beside this assembly.</summary>
     public const string HelperFile = "vcp-split-helper.dll";
@@ -41,9 +42,9 @@ public sealed class SplitHelpers(int limit, ILogger logger) : IDisposable
     /// <summary>A split of <paramref name="request"/> under way in a helper; null when no helper can take it.</summary>
     public async Task<SplitHelperRun?> StartAsync(LibavSplitRequest request, CancellationToken cancellationToken)
     {
-        // All helpers busy: this video gets a command of its own rather than waiting, so that a split whose reader is
-        // held up (a grain waiting on the database) never holds up another video's.
-        if (_unavailable is not null || !await _slots.WaitAsync(0, cancellationToken)) return null;
+        // All helpers busy for that long: this video gets a command of its own, so that a split whose reader is held up
+        // (a grain waiting on the database) does not hold up another video's for longer.
+        if (_unavailable is not null || !await _slots.WaitAsync(wait, cancellationToken)) return null;
         Helper? helper = null;
         try
         {

@@ -83,7 +83,7 @@ public sealed class SplitHelperTests : IAsyncLifetime
     [Fact(Timeout = 180_000)]
     public async Task WhileEveryHelperIsBusyAnotherVideoIsSplitByTheCommand()
     {
-        var options = new IngestOptions { SplitHelpers = 1 };
+        var options = new IngestOptions { SplitHelpers = 1, SplitHelperWait = TimeSpan.Zero };
         var ingestor = new FfmpegVideoIngestor(Options.Create(options), NullLogger<FfmpegVideoIngestor>.Instance);
         _ingestors.Add(ingestor);
         var probe = await ingestor.ProbeAsync(_video, CancellationToken.None);
