@@ -110,8 +110,13 @@ public sealed class WorkerOptions
     /// </summary>
     public int AllocatorMmapThreshold { get; set; }
 
-    /// <summary>Give freed memory back to the system after each batch's forward pass (<see cref="Model.NativeAllocator.Trim"/>).</summary>
-    public bool AllocatorTrimAfterBatch { get; set; } = true;
+    /// <summary>
+    /// Give freed memory back to the system after each batch's forward pass (<see cref="Model.NativeAllocator.Trim"/>;
+    /// false by default). The next batch then maps and faults the same memory in again: with B-32 shapes its passes cost
+    /// about 40% more CPU than without (docs/benchmarks.md, "The worker's trim after each batch"), for about 2 GB less
+    /// held between batches. On the model thread the memory stays bounded either way.
+    /// </summary>
+    public bool AllocatorTrimAfterBatch { get; set; }
 
     public IEnumerable<string> Validate()
     {

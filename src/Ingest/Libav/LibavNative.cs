@@ -157,6 +157,7 @@ internal static class LibavLog
     {
         lock (Lock)
         {
+            if (Lines.Count == 0) return [];
             var taken = new List<string>(Lines);
             Lines.Clear();
             return taken;

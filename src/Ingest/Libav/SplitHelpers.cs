@@ -46,10 +46,17 @@ public sealed class SplitHelpers(int limit, TimeSpan wait, ILogger logger) : IDi
         // (a grain waiting on the database) does not hold up another video's for longer.
         if (_unavailable is not null || !await _slots.WaitAsync(wait, cancellationToken)) return null;
         Helper? helper = null;
+        var handedOver = false;
         try
         {
             if (!_idle.TryTake(out helper))
             {
+                if (!File.Exists(Helper.FilePath))
+                {
+                    _unavailable = $"{Helper.FilePath} is missing";
+                    logger.LogWarning("Videos are split by an ffmpeg process each: {Reason}", _unavailable);
+                    return null;
+                }
                 helper = Helper.Start();
                 Interlocked.Increment(ref _started);
                 logger.LogInformation("Split helper {ProcessId} started", helper.ProcessId);
@@ -64,7 +71,7 @@ public sealed class SplitHelpers(int limit, TimeSpan wait, ILogger logger) : IDi
             }
             await helper.SendAsync(request, cancellationToken);
             var run = new SplitHelperRun(helper, this);
-            helper = null;
+            handedOver = true;
             return run;
         }
         catch (Exception e) when (e is IOException or JsonException or InvalidOperationException or System.ComponentModel.Win32Exception)
@@ -74,9 +81,10 @@ public sealed class SplitHelpers(int limit, TimeSpan wait, ILogger logger) : IDi
         }
         finally
         {
-            if (helper is not null)
+            // Not handed to a run: the helper (if any) goes, and so does the claim on a slot.
+            if (!handedOver)
             {
-                helper.Dispose();
+                helper?.Dispose();
                 _slots.Release();
             }
         }
@@ -162,10 +170,11 @@ public sealed class SplitHelpers(int limit, TimeSpan wait, ILogger logger) : IDi
         private readonly byte[] _header = new byte[5];
         private byte[] _buffer = new byte[4096];
 
+        public static string FilePath => Path.Combine(AppContext.BaseDirectory, HelperFile);
+
         public static Helper Start()
         {
-            var helper = Path.Combine(AppContext.BaseDirectory, HelperFile);
-            if (!File.Exists(helper)) throw new InvalidOperationException($"{helper} is missing");
+            var helper = FilePath;
             // The helper runs on the same .NET as this process: its muxer when this process was started by one.
             var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet"
                 ? path
