@@ -10,8 +10,9 @@ using VideoCoca.Ingest.Libav;
 namespace VideoCoca.Ingest;
 
 /// <summary>
-/// Probes with FFMpegCore and splits with one ffmpeg process per video: the sampled frames, selected by number and
-/// scaled to the model's size, stream from its stdout while a second output of the same decode writes the thumbnails.
+/// Probes with FFMpegCore and splits each video in one decode, by a split helper (<see cref="SplitHelpers"/>) or else an
+/// ffmpeg process of its own: the sampled frames, selected by number and scaled to the model's size, stream back while a
+/// second output of the same decode writes the thumbnails.
 /// Frames are numbered as the decoder produces them, which is what the probe counts (duration at the average rate).
 /// </summary>
 public sealed class FfmpegVideoIngestor(IOptions<IngestOptions> options, ILogger<FfmpegVideoIngestor> logger) : IVideoIngestor, IDisposable

@@ -55,9 +55,9 @@ public static class PlatformCpu
         foreach (var host in new[] { "silo", "worker", "gateway" })
         {
             if (ReadPid(Path.Combine(home, "run", $"{host}.pid")) is { } pid
-                && ProcessSeconds(pid, withChildren: false) is { } own && ProcessSeconds(pid, withChildren: true) is { } all)
+                && ProcessSeconds(pid, withChildren: false) is { } own && ChildrenSeconds(pid) is { } children)
             {
-                result[host] = (own, all - own + LiveChildrenSeconds(pid));
+                result[host] = (own, children);
             }
         }
         return result;
@@ -83,11 +83,11 @@ public static class PlatformCpu
     /// The CPU seconds of this process's child processes, those that have ended (ffprobe and ffmpeg runs) and those still
     /// running (split helpers), from /proc; 0 elsewhere.
     /// </summary>
-    public static double ChildrenSeconds() =>
-        StatFields(Environment.ProcessId) is { } fields
-            ? (double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture)) / ClockTicks
-              + LiveChildrenSeconds(Environment.ProcessId)
-            : 0;
+    public static double ChildrenSeconds() => ChildrenSeconds(Environment.ProcessId) ?? 0;
+
+    /// <summary>The CPU seconds of a live process's children: those it waited for (cutime + cstime) and those still running.</summary>
+    private static double? ChildrenSeconds(int pid) =>
+        ProcessSeconds(pid, withChildren: true) - ProcessSeconds(pid, withChildren: false) + LiveChildrenSeconds(pid);
 
     /// <summary>utime + stime (+ cutime + cstime) of a live process, in seconds.</summary>
     private static double? ProcessSeconds(int pid, bool withChildren)

@@ -113,6 +113,30 @@ internal static class LibavNative
 }
 
 /// <summary>
+/// Field offsets in FFmpeg 5.1's structures (checked with <c>offsetof</c> against Debian 12's headers), the one table
+/// <see cref="LibavProbe"/> and <see cref="LibavSplit"/> read them by; only valid where <see cref="LibavNative.WhyUnavailable"/> is null.
+/// </summary>
+internal static class LibavLayout
+{
+    // AVFormatContext
+    public const int ContextInputFormat = 8, ContextStreamCount = 44, ContextStreams = 48, ContextDuration = 72;
+    // AVStream
+    public const int StreamIndex = 0, StreamTimeBase = 16, StreamDuration = 32, StreamAverageFrameRate = 72, StreamParameters = 208;
+    // AVCodecParameters
+    public const int ParametersType = 0, ParametersCodec = 4, ParametersExtradata = 16, ParametersExtradataSize = 24, ParametersWidth = 56, ParametersHeight = 60;
+    // AVPacket
+    public const int PacketPts = 8, PacketData = 24, PacketSize = 32, PacketStreamIndex = 36, PacketFlags = 40, PacketPosition = 72;
+    // AVFrame
+    public const int FrameData = 0, FrameLineSize = 64, FrameWidth = 104, FrameHeight = 108, FrameFormat = 116, FramePictureType = 124,
+        FrameAspectRatio = 128, FramePts = 136, FrameQuality = 168, FrameColorRange = 320, FrameBestEffortTimestamp = 344;
+    // AVCodecContext
+    public const int CodecGlobalQuality = 68, CodecFlags = 76, CodecTimeBase = 100, CodecWidth = 116, CodecHeight = 120, CodecPixelFormat = 136,
+        CodecAspectRatio = 216, CodecColorRange = 336;
+    // AVFilterInOut
+    public const int InOutName = 0, InOutFilter = 8, InOutPad = 16, InOutNext = 24;
+}
+
+/// <summary>
 /// libav's log as <c>-v error</c> prints it: messages at error level and worse, as whole lines with libav's
 /// "[name @ address]" prefix, kept for whoever reads them next (libav's log is global: one user at a time).
 /// </summary>

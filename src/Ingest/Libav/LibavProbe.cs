@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static VideoCoca.Ingest.Libav.LibavLayout;
 using static VideoCoca.Ingest.Libav.LibavNative;
 
 namespace VideoCoca.Ingest.Libav;
@@ -18,12 +19,6 @@ namespace VideoCoca.Ingest.Libav;
 /// </summary>
 public static class LibavProbe
 {
-    // Field offsets in FFmpeg 5.1's structures (offsetof with its headers).
-    private const int ContextInputFormat = 8, ContextStreamCount = 44, ContextStreams = 48, ContextDuration = 72;
-    private const int StreamIndex = 0, StreamTimeBase = 16, StreamDuration = 32, StreamAverageFrameRate = 72, StreamParameters = 208;
-    private const int ParametersType = 0, ParametersCodec = 4, ParametersExtradata = 16, ParametersExtradataSize = 24, ParametersWidth = 56, ParametersHeight = 60;
-    private const int PacketPts = 8, PacketSize = 32, PacketStreamIndex = 36, PacketFlags = 40, PacketPosition = 72;
-
     private const int TimeBase = 1_000_000;
     private const int DiscardFlag = 4;
 

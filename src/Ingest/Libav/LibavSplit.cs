@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using static VideoCoca.Ingest.Libav.LibavLayout;
 using static VideoCoca.Ingest.Libav.LibavNative;
 
 namespace VideoCoca.Ingest.Libav;
@@ -29,21 +30,10 @@ public interface ILibavSplitOutput
 /// errors are counted and logged as the command counts and logs them ("Error while decoding stream #0:N: ..."), and the
 /// exit code is the command's: 1 when the input cannot be read, 69 when more than the allowed share of packets failed.
 /// A process that splits many videos loads ffmpeg's libraries once instead of once a video.
-/// <para>Reads FFmpeg 5.1's structures by offset (<see cref="LibavNative"/>); one split at a time per process.</para>
+/// <para>Reads FFmpeg 5.1's structures by offset (<see cref="LibavLayout"/>); one split at a time per process.</para>
 /// </summary>
 public sealed class LibavSplit : IDisposable
 {
-    // Field offsets in FFmpeg 5.1's structures (offsetof with its headers).
-    private const int ContextStreamCount = 44, ContextStreams = 48;
-    private const int StreamTimeBase = 16, StreamParameters = 208;
-    private const int ParametersType = 0, ParametersCodec = 4;
-    private const int PacketSize = 32, PacketStreamIndex = 36;
-    private const int FrameData = 0, FrameLineSize = 64, FrameWidth = 104, FrameHeight = 108, FrameFormat = 116, FramePictureType = 124,
-        FrameAspectRatio = 128, FramePts = 136, FrameQuality = 168, FrameColorRange = 320, FrameBestEffortTimestamp = 344;
-    private const int CodecTimeBase = 100, CodecWidth = 116, CodecHeight = 120, CodecPixelFormat = 136, CodecFlags = 76,
-        CodecGlobalQuality = 68, CodecAspectRatio = 216, CodecColorRange = 336;
-    private const int InOutName = 0, InOutFilter = 8, InOutPad = 16, InOutNext = 24;
-
     private const int PushFrame = 4, NoRequest = 2, DisplayMatrixStream = 5, DisplayMatrixFrame = 6, MjpegCodec = 7;
     private const int QScaleFlag = 2, LambdaPerQuantiser = 118, ThumbnailQuantiser = 3;
 
@@ -183,8 +173,8 @@ public sealed class LibavSplit : IDisposable
             Forward();
         }
         if (_graph == IntPtr.Zero) return 0;
-        var error2 = av_buffersrc_close(_source, LibavNative.NoTimestamp, PushFrame);
-        if (error2 < 0) return Fail($"Error while closing the filter graph's input: {ErrorText(error2)}");
+        var closed = av_buffersrc_close(_source, NoTimestamp, PushFrame);
+        if (closed < 0) return Fail($"Error while closing the filter graph's input: {ErrorText(closed)}");
         var reaped = Reap();
         return reaped != 0 || _encoder == IntPtr.Zero ? reaped : WriteThumbnail(IntPtr.Zero);
     }
@@ -338,7 +328,7 @@ public sealed class LibavSplit : IDisposable
         {
             var size = Marshal.ReadInt32(_encoded, PacketSize);
             var bytes = new byte[size];
-            Marshal.Copy(Marshal.ReadIntPtr(_encoded, 24), bytes, 0, size);
+            Marshal.Copy(Marshal.ReadIntPtr(_encoded, PacketData), bytes, 0, size);
             av_packet_unref(_encoded);
             // As image2's -atomic_writing: the file appears whole or not at all.
             var path = Path.Combine(_request.Thumbnails, _thumbnails.ToString(CultureInfo.InvariantCulture) + ".jpg");
