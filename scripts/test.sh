@@ -7,4 +7,5 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/setup.sh" --stack
 cd "$root"
-dotnet test VideoCocaPlatform.sln -c Release --nologo "$@"
+# --blame: should a test host crash, the log names the tests it was running.
+dotnet test VideoCocaPlatform.sln -c Release --nologo --blame "$@"

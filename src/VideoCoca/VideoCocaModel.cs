@@ -25,6 +25,8 @@ public sealed class VideoCocaModel : nn.Module
     /// </param>
     public VideoCocaModel(ModelConfig config, WeightInitialisation initialisation = WeightInitialisation.Random) : base(nameof(VideoCocaModel))
     {
+        // Building draws and converts temporaries; the scope holds them until the model is made (TensorLifetimes).
+        using var scope = NewDisposeScope();
         config.Validate();
         Config = config;
         WeightType = NewWeights.Type ?? get_default_dtype();
@@ -36,6 +38,7 @@ public sealed class VideoCocaModel : nn.Module
         register_module("text", Text);
         register_module("text_decoder", TextDecoder);
         register_parameter("logit_scale", LogitScale);
+        TensorLifetimes.KeepModuleTensors(scope, this);
     }
 
     public ModelConfig Config { get; }
@@ -48,16 +51,41 @@ public sealed class VideoCocaModel : nn.Module
     public Parameter LogitScale { get; }
 
     /// <summary>Temperature actually applied to the contrastive logits (exp of the learned log-scale, clamped as CLIP does).</summary>
-    public Tensor ContrastiveScale() => LogitScale.exp().clamp_max(MaxLogitScale);
+    public Tensor ContrastiveScale()
+    {
+        using var scope = NewDisposeScope();
+        return LogitScale.exp().clamp_max(MaxLogitScale).MoveToOuterDisposeScope();
+    }
 
     /// <param name="frames">[B, T, 3, H, W] normalised frames (T = 1 for images).</param>
-    public VisualOutput EncodeVideo(Tensor frames) => Visual.Forward(frames);
+    public VisualOutput EncodeVideo(Tensor frames)
+    {
+        using var scope = NewDisposeScope();
+        var output = Visual.Forward(frames);
+        scope.MoveToOuter(output.Pooled, output.Tokens);
+        // The caller's input may be a temporary: held until the pass has read it (TensorLifetimes).
+        GC.KeepAlive(frames);
+        return output;
+    }
 
-    public TextOutput EncodeText(Tensor text) => Text.Forward(text);
+    public TextOutput EncodeText(Tensor text)
+    {
+        using var scope = NewDisposeScope();
+        var output = Text.Forward(text);
+        scope.MoveToOuter(output.Pooled, output.Tokens);
+        GC.KeepAlive(text);
+        return output;
+    }
 
     /// <summary>Next-token logits for every position of <paramref name="text"/>, given the clip's captioning tokens.</summary>
-    public Tensor CaptionLogits(Tensor imageTokens, Tensor text) =>
-        TextDecoder.Forward(imageTokens, Text.EncodeTokens(text));
+    public Tensor CaptionLogits(Tensor imageTokens, Tensor text)
+    {
+        using var scope = NewDisposeScope();
+        var logits = TextDecoder.Forward(imageTokens, Text.EncodeTokens(text)).MoveToOuterDisposeScope();
+        GC.KeepAlive(imageTokens);
+        GC.KeepAlive(text);
+        return logits;
+    }
 
     /// <summary>Named parameters in a stable order (the state dict's).</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>

@@ -102,7 +102,7 @@ internal sealed class CpuStepWeights : IDisposable
             var positions = cache.Positions(start, count) is { } perRow
                 ? _positionalEmbedding.index_select(0, perRow.flatten()).view(rows, count, -1)
                 : _positionalEmbedding.narrow(0, start, count);
-            var embedded = _tokenEmbedding.index_select(0, newTokens.flatten()).view(rows, count, -1) + positions;
+            var embedded = _tokenEmbedding.index_select(0, newTokens.flatten()).view(rows, count, -1).Plus(positions);
             return (embedded, cache.SelfAttentionMask(start, count, embedded.device));
         });
         for (var i = 0; i < _text.Length; i++) x = SelfAttend(_text[i], x, _textHeads, cache, i, mask, "text tower", profile);
@@ -126,8 +126,8 @@ internal sealed class CpuStepWeights : IDisposable
         var (q, k, v) = (SplitHeads(qkv[0], heads), SplitHeads(qkv[1], heads), SplitHeads(qkv[2], heads));
         (k, v) = DecodeProfile.Time(profile, $"{part}: cache write", () => cache.Append(layer, k, v));
         var attended = DecodeProfile.Time(profile, $"{part}: self-attention", () => F.scaled_dot_product_attention(q, k, v, AttentionMasks.Matching(mask, q)));
-        x = x + DecodeProfile.Time(profile, $"{part}: out projection", () => block.Out.Apply(MergeHeads(attended, width)));
-        return x + Mlp(block, x, part, profile);
+        x = x.Plus(DecodeProfile.Time(profile, $"{part}: out projection", () => block.Out.Apply(MergeHeads(attended, width))));
+        return x.Plus(Mlp(block, x, part, profile));
     }
 
     private static Tensor CrossAttend(Block block, Tensor x, int heads, DecoderCache cache, int layer, DecodeProfile? profile)
@@ -136,8 +136,8 @@ internal sealed class CpuStepWeights : IDisposable
         var q = DecodeProfile.Time(profile, "decoder: cross q projection",
             () => SplitHeads(block.Attention.Apply(LayerNorm(x, block.Ln1Weight, block.Ln1Bias)), heads));
         var attended = DecodeProfile.Time(profile, "decoder: cross-attention", () => cache.AttendImage(layer, q));
-        x = x + DecodeProfile.Time(profile, "decoder: cross out projection", () => block.Out.Apply(MergeHeads(attended, width)));
-        return x + Mlp(block, x, "decoder (after cross-attention)", profile);
+        x = x.Plus(DecodeProfile.Time(profile, "decoder: cross out projection", () => block.Out.Apply(MergeHeads(attended, width))));
+        return x.Plus(Mlp(block, x, "decoder (after cross-attention)", profile));
     }
 
     private static Tensor Mlp(Block block, Tensor x, string part, DecodeProfile? profile) =>

@@ -69,7 +69,10 @@ public sealed class TextGenerator
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         IReadOnlyList<(Tensor Keys, Tensor Values)>? projected = null;
-        return requests.Select(request => GenerateOne(imageTokens, request, ref projected)).ToList();
+        var texts = requests.Select(request => GenerateOne(imageTokens, request, ref projected)).ToList();
+        // The caller's tokens may be a temporary: held until every step has read them (TensorLifetimes).
+        GC.KeepAlive(imageTokens);
+        return texts;
     }
 
     /// <summary>
@@ -119,6 +122,7 @@ public sealed class TextGenerator
                 results[r] = perRequest[r].Count > 0 ? perRequest[r] : Enumerable.Range(0, clips).Select(_ => Array.Empty<long>()).ToList();
             }
         }
+        GC.KeepAlive(imageTokens);
         return results.Select(r => r!).ToList();
     }
 

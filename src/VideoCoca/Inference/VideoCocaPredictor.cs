@@ -96,12 +96,13 @@ public sealed class VideoCocaPredictor
     public Tensor EmbedTexts(IEnumerable<string> texts)
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         var context = _model.Config.Text.ContextLength;
         var rows = texts.Select(t => _tokenizer.EncodeForModel(t, context)).ToList();
         var ids = new long[rows.Count, context];
         for (var r = 0; r < rows.Count; r++)
         for (var c = 0; c < context; c++) ids[r, c] = rows[r][c];
-        return Normalised(_model.EncodeText(tensor(ids)).Pooled);
+        return Normalised(_model.EncodeText(tensor(ids)).Pooled).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -152,7 +153,10 @@ public sealed class VideoCocaPredictor
     public Tensor EmbedVideos(Tensor frames)
     {
         using var _ = no_grad();
-        return Normalised(_model.EncodeVideo(InModelFormat(frames)).Pooled);
+        using var scope = NewDisposeScope();
+        var embeddings = Normalised(_model.EncodeVideo(InModelFormat(frames)).Pooled).MoveToOuterDisposeScope();
+        GC.KeepAlive(frames);
+        return embeddings;
     }
 
     /// <param name="frames">[B, T, 3, H, W] normalised.</param>
@@ -216,6 +220,8 @@ public sealed class VideoCocaPredictor
         var visual = _model.EncodeVideo(InModelFormat(frames));
         var greedy = GenerationOptions.Greedy(_model.Config.Text.ContextLength, useCache: true);
         var answers = Generate(visual.Tokens, [new TextRequest(_tokenizer.EncodeWords(question), greedy)])[0];
+        // The caller's frames may be a temporary: held until the pass has read them (TensorLifetimes).
+        GC.KeepAlive(frames);
         return answers.Select(Decode).ToList();
     }
 
@@ -239,7 +245,9 @@ public sealed class VideoCocaPredictor
         var targets = tensor(ids[1..used]).unsqueeze(0).expand(batch, -1);
         var logProbabilities = F.log_softmax(_model.CaptionLogits(visual.Tokens, input).AsFloat32(), dim: -1);
         var perToken = logProbabilities.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
-        return perToken.mean([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var scores = perToken.mean([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        GC.KeepAlive(frames);
+        return scores;
     }
 
     // Frames arrive as float32 from every loader; the model reads them in its own format.

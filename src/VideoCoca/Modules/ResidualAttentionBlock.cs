@@ -84,15 +84,15 @@ public sealed class ResidualAttentionBlock : nn.Module
 
     public Tensor SelfAttend(Tensor x, Tensor? mask)
     {
-        x = x + _attn.SelfAttention(_ln1.forward(x), mask);
-        return x + _mlp.forward(_ln2.forward(x));
+        x = x.Plus(_attn.SelfAttention(_ln1.forward(x), mask));
+        return x.Plus(_mlp.forward(_ln2.forward(x)));
     }
 
     public Tensor CrossAttend(Tensor x, Tensor context)
     {
         var kv = (_ln1Kv ?? throw new InvalidOperationException("not a cross-attention block")).forward(context);
-        x = x + _attn.Forward(_ln1.forward(x), kv, kv, mask: null);
-        return x + _mlp.forward(_ln2.forward(x));
+        x = x.Plus(_attn.Forward(_ln1.forward(x), kv, kv, mask: null));
+        return x.Plus(_mlp.forward(_ln2.forward(x)));
     }
 
     /// <summary>Keys and values of a cross-attention block's context, computed once per clip and reused by every decoding step.</summary>
@@ -105,8 +105,8 @@ public sealed class ResidualAttentionBlock : nn.Module
     /// <summary>Cross-attention over the image context the cache holds for decoder layer <paramref name="layer"/>.</summary>
     public Tensor CrossAttendCached(Tensor x, DecoderCache cache, int layer)
     {
-        x = x + _attn.Output(cache.AttendImage(layer, _attn.ProjectQuery(_ln1.forward(x))));
-        return x + _mlp.forward(_ln2.forward(x));
+        x = x.Plus(_attn.Output(cache.AttendImage(layer, _attn.ProjectQuery(_ln1.forward(x)))));
+        return x.Plus(_mlp.forward(_ln2.forward(x)));
     }
 
     /// <summary>
@@ -119,8 +119,8 @@ public sealed class ResidualAttentionBlock : nn.Module
         var q = _attn.ProjectQuery(normed);
         var (k, v) = _attn.ProjectKeysValues(normed, normed);
         (k, v) = cache.Append(layer, k, v);
-        var h = x + _attn.Attend(q, k, v, mask);
-        return h + _mlp.forward(_ln2.forward(h));
+        var h = x.Plus(_attn.Attend(q, k, v, mask));
+        return h.Plus(_mlp.forward(_ln2.forward(h)));
     }
 }
 

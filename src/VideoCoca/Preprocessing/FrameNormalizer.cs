@@ -11,9 +11,11 @@ public sealed class FrameNormalizer(PreprocessConfig config)
 
     public Tensor Normalize(float[] pixels, long batch, long frames, long height, long width)
     {
+        // The intermediates are held by the scope, not left to TorchSharp's finalizers (see TensorLifetimes).
+        using var scope = NewDisposeScope();
         var x = tensor(pixels).view(batch, frames, 3, height, width);
         var mean = tensor(_mean).view(1, 1, 3, 1, 1);
         var std = tensor(_std).view(1, 1, 3, 1, 1);
-        return (x - mean) / std;
+        return ((x - mean) / std).MoveToOuterDisposeScope();
     }
 }

@@ -18,6 +18,7 @@ public sealed class LoadWithoutInitialisationTests : IDisposable
     [Fact]
     public void Every_weight_is_the_files_with_or_without_initialisation()
     {
+        using var testScope = NewDisposeScope();
         manual_seed(5);
         using var saved = new VideoCocaModel(TinyModels.Micro() with { Vision = TinyModels.Micro().Vision with { ContrastivePoolerCascade = true } });
         ModelCheckpoint.Save(_folder, saved, TinyModels.WorldTokenizer(), TinyModels.Labels());
@@ -40,6 +41,7 @@ public sealed class LoadWithoutInitialisationTests : IDisposable
     [Fact]
     public void A_model_loaded_without_initialisation_computes_what_the_saved_one_computes()
     {
+        using var testScope = NewDisposeScope();
         manual_seed(6);
         using var saved = new VideoCocaModel(TinyModels.Micro());
         saved.eval();
@@ -61,6 +63,7 @@ public sealed class LoadWithoutInitialisationTests : IDisposable
     [Fact]
     public void An_uninitialised_model_is_as_strict_about_missing_weights()
     {
+        using var testScope = NewDisposeScope();
         using var saved = new VideoCocaModel(TinyModels.Micro());
         var weights = saved.state_dict().Where(p => p.Key != "text.positional_embedding");
         Directory.CreateDirectory(_folder);
@@ -76,6 +79,7 @@ public sealed class LoadWithoutInitialisationTests : IDisposable
     [Fact]
     public void An_uninitialised_model_has_the_shapes_of_a_random_one()
     {
+        using var testScope = NewDisposeScope();
         using var random = new VideoCocaModel(TinyModels.Micro());
         using var empty = new VideoCocaModel(TinyModels.Micro(), WeightInitialisation.None);
         var expected = random.state_dict();

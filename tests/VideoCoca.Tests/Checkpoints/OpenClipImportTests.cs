@@ -37,6 +37,7 @@ public sealed partial class OpenClipImportTests : IDisposable
     [Fact]
     public void TheCocaViTB32ModelHasExactlyTheKeysAndShapesOfOpenClipsStateDict()
     {
+        using var testScope = NewDisposeScope();
         var layout = LayoutFile();
         Assert.Equal(629, layout.Count);
         using var model = new VideoCocaModel(ModelSizes.Get(ModelSizes.CocaViTB32));
@@ -66,18 +67,28 @@ public sealed partial class OpenClipImportTests : IDisposable
         };
     }
 
+    /// <summary>The refusal of loading the file into a new model, held while it loads (see <see cref="SaveWeights"/>).</summary>
+    private static UserInputException LoadRefused(string path)
+    {
+        using var model = new VideoCocaModel(SmallClipConfig());
+        return Assert.Throws<UserInputException>(() => ModelCheckpoint.LoadWeights(model, path));
+    }
+
     private string SaveWeights(string name, Func<Dictionary<string, Tensor>, IEnumerable<KeyValuePair<string, Tensor>>> edit, out VideoCocaModel model)
     {
         manual_seed(5);
         model = new VideoCocaModel(SmallClipConfig());
         var path = Path.Combine(_folder, name);
         SafeTensors.Save(path, edit(model.state_dict()));
+        // Held until its weights are written: TorchSharp's layers dispose their parameters when they are finalized.
+        GC.KeepAlive(model);
         return path;
     }
 
     [Fact]
     public void WeightsTheProjectWritesLoadBackBitForBit()
     {
+        using var testScope = NewDisposeScope();
         var path = SaveWeights("good.safetensors", d => d, out var source);
         using var target = new VideoCocaModel(SmallClipConfig());
         ModelCheckpoint.LoadWeights(target, path);
@@ -88,25 +99,28 @@ public sealed partial class OpenClipImportTests : IDisposable
     [Fact]
     public void AMissingWeightIsRejectedByName()
     {
+        using var testScope = NewDisposeScope();
         var path = SaveWeights("missing.safetensors", d => d.Where(p => p.Key != "visual.attn_pool.attn.k_proj_weight"), out _);
-        var error = Assert.Throws<UserInputException>(() => ModelCheckpoint.LoadWeights(new VideoCocaModel(SmallClipConfig()), path));
+        var error = LoadRefused(path);
         Assert.Contains("'visual.attn_pool.attn.k_proj_weight' is missing", error.Message);
     }
 
     [Fact]
     public void AnExtraWeightIsRejectedByName()
     {
+        using var testScope = NewDisposeScope();
         var path = SaveWeights("extra.safetensors", d => d.Append(new("text.attn_mask", zeros(3, 3))), out _);
-        var error = Assert.Throws<UserInputException>(() => ModelCheckpoint.LoadWeights(new VideoCocaModel(SmallClipConfig()), path));
+        var error = LoadRefused(path);
         Assert.Contains("'text.attn_mask' is not part of this model", error.Message);
     }
 
     [Fact]
     public void AMisshapenWeightIsRejectedByNameAndShapes()
     {
+        using var testScope = NewDisposeScope();
         var path = SaveWeights("misshapen.safetensors",
             d => d.Select(p => p.Key == "text.positional_embedding" ? new KeyValuePair<string, Tensor>(p.Key, zeros(p.Value.shape[0] + 1, p.Value.shape[1])) : p), out var model);
-        var error = Assert.Throws<UserInputException>(() => ModelCheckpoint.LoadWeights(new VideoCocaModel(SmallClipConfig()), path));
+        var error = LoadRefused(path);
         var rows = model.Config.Text.ContextLength + 1;
         Assert.Contains($"'text.positional_embedding' has shape [{rows + 1}, 64] but the model needs [{rows}, 64]", error.Message);
     }
@@ -114,6 +128,7 @@ public sealed partial class OpenClipImportTests : IDisposable
     [Fact]
     public void ATruncatedFileIsRejectedNamingTheFirstTensorItCuts()
     {
+        using var testScope = NewDisposeScope();
         var path = SaveWeights("truncated.safetensors", d => d, out _);
         SafeTensorEntry last;
         long dataStart;
@@ -124,13 +139,14 @@ public sealed partial class OpenClipImportTests : IDisposable
         }
         // Cut the file inside the data of the tensor stored last.
         using (var stream = new FileStream(path, FileMode.Open)) stream.SetLength(dataStart + last.Begin + last.ByteLength / 2);
-        var error = Assert.Throws<UserInputException>(() => ModelCheckpoint.LoadWeights(new VideoCocaModel(SmallClipConfig()), path));
+        var error = LoadRefused(path);
         Assert.Contains($"'{last.Name}'", error.Message);
     }
 
     [Fact]
     public void AFolderCanNameClipsBpeVocabularyAsItsTokenizer()
     {
+        using var testScope = NewDisposeScope();
         var weights = SaveWeights("weights.safetensors", d => d, out var source);
         var folder = Path.Combine(_folder, "model");
         ModelCheckpoint.Import(weights, SmallClipConfig(), MergesPath, folder);
@@ -157,6 +173,7 @@ public sealed partial class OpenClipImportTests : IDisposable
     [Fact]
     public void ImportRejectsWeightsOfAnotherModelBeforeWritingAnything()
     {
+        using var testScope = NewDisposeScope();
         var weights = SaveWeights("other.safetensors", d => d.Where(p => !p.Key.StartsWith("text_decoder.cross_attn.0.", StringComparison.Ordinal)), out _);
         var folder = Path.Combine(_folder, "never");
         var error = Assert.Throws<UserInputException>(() => ModelCheckpoint.Import(weights, SmallClipConfig(), MergesPath, folder));
@@ -169,6 +186,7 @@ public sealed partial class OpenClipImportTests : IDisposable
     [Fact]
     public void AWorldModelFolderStillLoadsItsWordTokenizer()
     {
+        using var testScope = NewDisposeScope();
         var tokenizer = WordTokenizer.FromTexts(["a small red square moves left"]);
         var config = ModelSizes.Get(ModelSizes.Tiny) with { Vision = ModelSizes.Get(ModelSizes.Tiny).Vision with { Layers = 1 } };
         var folder = Path.Combine(_folder, "world");

@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
@@ -59,6 +60,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void RoundTripIsBitExactForEveryDTypeAndShape()
     {
+        using var testScope = NewDisposeScope();
         var path = PathFor("mixed.safetensors");
         var tensors = MixedTensors(1);
         SafeTensors.Save(path, tensors);
@@ -92,6 +94,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void NonContiguousTensorIsSavedInLogicalOrder()
     {
+        using var testScope = NewDisposeScope();
         var path = PathFor("transposed.safetensors");
         using var source = torch.arange(12, dtype: torch.ScalarType.Float32).reshape(3, 4);
         using var transposed = source.t();
@@ -106,6 +109,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void MetadataRoundTrips()
     {
+        using var testScope = NewDisposeScope();
         var path = PathFor("meta.safetensors");
         var metadata = new Dictionary<string, string>
         {
@@ -122,6 +126,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void HeaderLayoutIsWhatTheFormatSays()
     {
+        using var testScope = NewDisposeScope();
         var path = PathFor("layout.safetensors");
         var tensors = MixedTensors(2);
         SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["k"] = "v" });
@@ -167,6 +172,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void LittleEndianValuesAreOnDisk()
     {
+        using var testScope = NewDisposeScope();
         var path = PathFor("endian.safetensors");
         using var tensor = torch.tensor(new int[] { 0x01020304 });
         SafeTensors.Save(path, [new("x", tensor)]);
@@ -177,6 +183,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void SaveReplacesAnExistingFileAndLeavesNoTemporaryFiles()
     {
+        using var testScope = NewDisposeScope();
         var path = PathFor("replace.safetensors");
         using var a = torch.zeros(3);
         using var b = torch.ones(5);
@@ -192,6 +199,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void FailedSaveKeepsTheOldFile()
     {
+        using var testScope = NewDisposeScope();
         var path = PathFor("keep.safetensors");
         using var a = torch.zeros(3);
         SafeTensors.Save(path, [new("a", a)]);
@@ -207,6 +215,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void LoadOfUnknownNameOrAfterDisposeFails()
     {
+        using var testScope = NewDisposeScope();
         var path = PathFor("small.safetensors");
         using var a = torch.zeros(3);
         SafeTensors.Save(path, [new("a", a)]);
@@ -219,6 +228,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void MissingFileIsReported()
     {
+        using var testScope = NewDisposeScope();
         var error = Assert.Throws<FileNotFoundException>(() => SafeTensors.Open(PathFor("nope.safetensors")));
         Assert.Contains("nope.safetensors", error.Message);
     }
@@ -226,6 +236,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void LargeTensorsAreCopiedInChunks()
     {
+        using var testScope = NewDisposeScope();
         using var tensor = torch.arange(10, dtype: torch.ScalarType.Int32);
         var pieces = new List<(long Offset, byte[] Bytes)>();
         TensorBytes.ForEachChunk(tensor, 4, (chunk, offset) => pieces.Add((offset, chunk.ToArray())), chunkBytes: 12);
@@ -264,6 +275,7 @@ public sealed class SafeTensorsTests : IDisposable
     [InlineData("missing-dtype", "tensor 'a' has no string \"dtype\"")]
     public void CorruptFileIsRejectedWithOneClearLine(string kind, string expected)
     {
+        using var testScope = NewDisposeScope();
         var path = kind switch
         {
             "short" => WriteBytes("short.safetensors", [1, 2, 3]),

@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using VideoCoca.Evaluation;
 using VideoCoca.Inference;
 using VideoCoca.World.EditionTwo;
@@ -20,6 +21,7 @@ public sealed class Edition2EvaluatorTests
     [Fact]
     public void Action_sets_are_exact_when_the_k_most_confident_labels_are_the_clips_k_actions()
     {
+        using var testScope = NewDisposeScope();
         string[] two = ["moving left", "staying still"];
         Assert.True(Edition2Evaluator.ActionSetExact(two, Scores(("staying still", 0.5f), ("moving left", 0.4f), ("moving up", 0.1f))));
         // Scores in any order: the most confident are taken, not the first listed.
@@ -37,6 +39,7 @@ public sealed class Edition2EvaluatorTests
     [Fact]
     public void Qa_accuracy_is_by_form_over_each_clips_own_questions()
     {
+        using var testScope = NewDisposeScope();
         IReadOnlyList<Edition2Question> asked =
         [
             new("how many shapes are there?", "two"), new("what color is the circle?", "red"),
@@ -60,6 +63,7 @@ public sealed class Edition2EvaluatorTests
     [Fact]
     public void A_question_the_model_was_not_asked_counts_as_wrong()
     {
+        using var testScope = NewDisposeScope();
         var accuracy = Edition2Evaluator.QaAccuracy([([new("how big is the red circle?", "small")], Answers())]);
         Assert.Equal(0.0, accuracy["size"]);
     }
@@ -67,6 +71,7 @@ public sealed class Edition2EvaluatorTests
     [Fact]
     public void Precision_at_10_is_out_of_the_relevant_clips_when_fewer_than_10_exist()
     {
+        using var testScope = NewDisposeScope();
         var scores = Enumerable.Range(0, 20).Select(i => (float)(20 - i)).ToArray();
         bool[] Relevant(params int[] clips) => Enumerable.Range(0, 20).Select(clips.Contains).ToArray();
         Assert.Equal(1.0, RetrievalMetrics.PrecisionAtDepth(scores, Relevant(0, 1, 2)));
@@ -79,6 +84,7 @@ public sealed class Edition2EvaluatorTests
     [Fact]
     public void Text_to_video_r1_asks_whether_the_nearest_clip_carries_the_caption()
     {
+        using var testScope = NewDisposeScope();
         float[][] similarity = [[0.9f, 0.1f, 0.2f], [0.3f, 0.2f, 0.8f]];
         Assert.Equal(1.0, RetrievalMetrics.TextToVideoR1(["x", "y"], similarity, ["x", "z", "y"]));
         Assert.Equal(0.5, RetrievalMetrics.TextToVideoR1(["x", "y"], similarity, ["x", "y", "z"]));
@@ -91,6 +97,7 @@ public sealed class Edition2EvaluatorTests
     [Fact]
     public void Score_combines_captions_actions_answers_retrieval_and_search_on_a_hand_made_set()
     {
+        using var testScope = NewDisposeScope();
         var predictions = new (Edition2Label, ClipPrediction)[]
         {
             // Right caption and actions; two of its questions answered wrong.
@@ -141,6 +148,7 @@ public sealed class Edition2EvaluatorTests
     [Fact]
     public void Search_precision_is_the_mean_over_queries_of_the_share_of_the_top_10_that_match()
     {
+        using var testScope = NewDisposeScope();
         var labels = Enumerable.Range(0, 12).Select(i => Circle with { File = $"{i}.mp4" }).ToList();
         var predictions = labels.Select(l => (l, new ClipPrediction(l.Caption, Scores(("moving up", 1f)), [], []))).ToList();
         // Clip i scores 12 - i for every text: clips 10 and 11 rank last, clip 0 first.
@@ -154,6 +162,7 @@ public sealed class Edition2EvaluatorTests
     [Fact]
     public void Search_precision_is_null_when_no_query_lists_a_clip_that_was_read()
     {
+        using var testScope = NewDisposeScope();
         var predictions = new (Edition2Label, ClipPrediction)[] { (Circle, new ClipPrediction(Circle.Caption, Scores(("moving up", 1f)), [], [])) };
         var report = Edition2Evaluator.Score(predictions, [new("a red circle", ["a.mp4"])], Similarity(new() { [Circle.Caption] = [1f] }), 1, []);
         Assert.Null(report.SearchPrecisionAt10);

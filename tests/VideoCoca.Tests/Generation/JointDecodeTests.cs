@@ -40,9 +40,10 @@ public sealed class JointDecodeTests
     public void A_caption_and_questions_of_different_lengths_decoded_together_are_the_texts_each_gets_alone(
         GenerationStrategy strategy, bool cpuStepLayout, int minLength)
     {
+        using var testScope = NewDisposeScope();
         foreach (var seed in new[] { 11, 12, 13 })
         {
-            var model = SmallModel(seed);
+            using var model = SmallModel(seed);
             var image = ImageTokens(model, clips: 3, seed);
             var generator = new TextGenerator(model, StartId, EndId, PadId) { CpuStepLayout = cpuStepLayout };
             var options = new GenerationOptions { Strategy = strategy, Beams = 3, MaxNewTokens = 12, MinLength = minLength };
@@ -63,7 +64,8 @@ public sealed class JointDecodeTests
     [Fact]
     public void Requests_with_different_options_each_get_their_own_texts()
     {
-        var model = SmallModel(21);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(21);
         var image = ImageTokens(model, clips: 4, 21);
         var generator = new TextGenerator(model, StartId, EndId, PadId);
         var beam = new GenerationOptions { Strategy = GenerationStrategy.Beam, Beams = 2, MaxNewTokens = 10, LengthPenalty = 0.5 };
@@ -92,7 +94,8 @@ public sealed class JointDecodeTests
     [InlineData(GenerationStrategy.Beam)]
     public void A_text_that_ends_early_does_not_change_the_others(GenerationStrategy strategy)
     {
-        var model = SmallModel(31);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(31);
         var image = ImageTokens(model, clips: 3, 31);
         var generator = new TextGenerator(model, StartId, EndId, PadId);
         // Held off the end token, every other text runs to its limit, long after the short one has gone.

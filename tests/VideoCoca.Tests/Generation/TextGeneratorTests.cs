@@ -24,7 +24,8 @@ public sealed class TextGeneratorTests
     [MemberData(nameof(Seeds))]
     public void GreedyWithTheCacheGivesTheTokensOfGreedyWithout(int seed)
     {
-        var model = SmallModel(seed);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(seed);
         var image = ImageTokens(model, clips: 3, seed);
         foreach (var prompt in new[] { Array.Empty<int>(), [5, 9, 17] })
         {
@@ -46,7 +47,8 @@ public sealed class TextGeneratorTests
     [MemberData(nameof(Seeds))]
     public void BeamSearchWithTheCacheGivesTheTokensOfBeamSearchWithout(int seed)
     {
-        var model = SmallModel(seed);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(seed);
         var image = ImageTokens(model, clips: 2, seed);
         foreach (var (beams, minLength, lengthPenalty) in new[] { (3, 0, 1.0), (4, 10, 0.0), (2, 4, 2.0) })
         {
@@ -66,7 +68,8 @@ public sealed class TextGeneratorTests
     [Fact]
     public void SamplingWithASeedIsReproducibleAndTheSeedMatters()
     {
-        var model = SmallModel(31);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(31);
         var image = ImageTokens(model, clips: 2, 31);
         var options = new GenerationOptions { Strategy = GenerationStrategy.Sample, MaxNewTokens = 16, MinLength = 16, Temperature = 1.5, Seed = 7 };
         var first = Generate(model, image, options);
@@ -81,7 +84,8 @@ public sealed class TextGeneratorTests
     [Fact]
     public void TopKOfOneSamplesWhatGreedyPicks()
     {
-        var model = SmallModel(41);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(41);
         var image = ImageTokens(model, clips: 2, 41);
         var greedy = Generate(model, image, new GenerationOptions { MaxNewTokens = 10 });
         var sampled = Generate(model, image, new GenerationOptions { Strategy = GenerationStrategy.Sample, TopK = 1, MaxNewTokens = 10, Seed = 3 });
@@ -96,7 +100,8 @@ public sealed class TextGeneratorTests
     [InlineData(GenerationStrategy.Sample)]
     public void MinimumLengthHoldsOffAnEndTokenTheModelWantsAtOnce(GenerationStrategy strategy)
     {
-        var model = SmallModel(51);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(51);
         // The decoder's output is the same vector everywhere, and the end token's column dominates the projection.
         SetDecoderHead(model, favourite: EndId, favouriteLogit: 50, runnerUp: 30, runnerUpLogit: 20);
         var image = ImageTokens(model, clips: 2, 51);
@@ -112,7 +117,8 @@ public sealed class TextGeneratorTests
     [Fact]
     public void RepetitionPenaltyBreaksARepeat()
     {
-        var model = SmallModel(61);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(61);
         const int favourite = 40;
         const int runnerUp = 41;
         SetDecoderHead(model, favourite, favouriteLogit: 64, runnerUp, runnerUpLogit: 32);
@@ -133,7 +139,8 @@ public sealed class TextGeneratorTests
     [InlineData(GenerationStrategy.Beam, true)]
     public void TextsForSeveralPromptsAreTheTextsEachGetsAlone(GenerationStrategy strategy, bool cpuStepLayout)
     {
-        var model = SmallModel(31);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(31);
         var image = ImageTokens(model, clips: 3, 31);
         var generator = new TextGenerator(model, StartId, EndId, PadId) { CpuStepLayout = cpuStepLayout };
         var options = new GenerationOptions { Strategy = strategy, Beams = 3, MaxNewTokens = 12, MinLength = 6 };
@@ -161,7 +168,8 @@ public sealed class TextGeneratorTests
     [Fact]
     public void GenerationStopsAtTheContextAndRejectsBadOptions()
     {
-        var model = SmallModel(71);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(71);
         var image = ImageTokens(model, clips: 1, 71);
         var rows = Generate(model, image, new GenerationOptions { MaxNewTokens = 500, MinLength = 500 }, prompt: [3, 4]);
         Assert.Equal(model.Config.Text.ContextLength - 3, rows[0].Length);
@@ -174,7 +182,8 @@ public sealed class TextGeneratorTests
     [Fact]
     public void CaptionGeneratorGreedyStillWorks()
     {
-        var model = SmallModel(81);
+        using var testScope = NewDisposeScope();
+        using var model = SmallModel(81);
         var image = ImageTokens(model, clips: 2, 81);
         var viaCaptionGenerator = new CaptionGenerator(model, StartId, EndId, PadId).Greedy(image, [], 9);
         Assert.Equal(Generate(model, image, new GenerationOptions { MaxNewTokens = 9 }), viaCaptionGenerator);
@@ -183,6 +192,7 @@ public sealed class TextGeneratorTests
     [Fact]
     public void LogitFiltersKeepWhatTheySay()
     {
+        using var testScope = NewDisposeScope();
         var logits = tensor(new float[,] { { 1f, 3f, 2f, 0f }, { 0f, 0f, 0f, 5f } });
         var topTwo = LogitsProcessing.TopK(logits, 2).data<float>().ToArray();
         Assert.Equal(new[] { float.NegativeInfinity, 3f, 2f, float.NegativeInfinity }, topTwo[..4]);

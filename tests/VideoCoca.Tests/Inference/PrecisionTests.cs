@@ -16,6 +16,7 @@ public sealed class PrecisionTests
     [Fact]
     public void The_model_is_built_in_bfloat16_and_the_predictor_says_so()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Reduced.Value;
         Assert.Equal(ScalarType.BFloat16, loaded.Model.WeightType);
         Assert.All(loaded.Model.parameters().Where(p => p.numel() > 1), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
@@ -26,6 +27,7 @@ public sealed class PrecisionTests
     [Fact]
     public void In_bfloat16_the_shipped_model_captions_and_answers_every_scene_right()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Reduced.Value;
         var scenes = ShippedScenes.Scenes();
         // Frames are made in float32, as every loader makes them: the predictor converts them.
@@ -43,6 +45,7 @@ public sealed class PrecisionTests
     [Fact]
     public void In_bfloat16_embeddings_and_label_confidences_stay_close_to_float32s()
     {
+        using var testScope = NewDisposeScope();
         var scenes = ShippedScenes.Scenes();
         using var frames = ShippedScenes.Frames(ShippedScenes.Model.Value, scenes);
         var full = new VideoCocaPredictor(ShippedScenes.Model.Value).Predict(frames);
@@ -59,6 +62,7 @@ public sealed class PrecisionTests
     [Fact]
     public void In_bfloat16_each_clip_scores_its_own_caption_highest()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Reduced.Value;
         var predictor = new VideoCocaPredictor(loaded);
         var scenes = ShippedScenes.Scenes();

@@ -18,6 +18,7 @@ public sealed class QueryPredictionTests
     [Fact]
     public void Each_clip_scores_its_own_caption_above_every_other_caption()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
         var scenes = ShippedScenes.Scenes();
@@ -40,6 +41,7 @@ public sealed class QueryPredictionTests
     [Fact]
     public void A_part_of_a_caption_scores_higher_on_the_clips_it_describes()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
         var scenes = ShippedScenes.Scenes();
@@ -57,6 +59,7 @@ public sealed class QueryPredictionTests
     [Fact]
     public void One_decode_for_all_texts_predicts_what_one_generation_per_text_predicts()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
         var scenes = ShippedScenes.Scenes();
@@ -74,6 +77,7 @@ public sealed class QueryPredictionTests
     [Fact]
     public void A_question_asked_alone_gets_each_clips_answer_as_at_upload()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
         var scenes = ShippedScenes.Scenes();
@@ -92,6 +96,7 @@ public sealed class QueryPredictionTests
     [Fact]
     public void Whole_captions_as_labels_pick_each_clips_own_caption_zero_shot()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
         var scenes = ShippedScenes.Scenes();
@@ -121,6 +126,7 @@ public sealed class QueryPredictionTests
     [Fact]
     public void The_models_own_labels_asked_after_upload_score_as_the_labels_stored_at_upload()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
         var scenes = ShippedScenes.Scenes();
@@ -153,6 +159,7 @@ public sealed class QueryPredictionTests
     [Fact]
     public void A_label_the_model_does_not_know_is_its_own_one_prompt()
     {
+        using var testScope = NewDisposeScope();
         var loaded = Shipped.Value;
         var predictor = new VideoCocaPredictor(loaded);
         var scenes = ShippedScenes.Scenes();
@@ -181,6 +188,7 @@ public sealed class QueryPredictionTests
     [Fact]
     public void The_logit_scale_is_the_models_clamped_temperature()
     {
+        using var testScope = NewDisposeScope();
         var predictor = new VideoCocaPredictor(Shipped.Value);
         var scale = predictor.LogitScale;
         Assert.InRange(scale, 1.0, 100.0);

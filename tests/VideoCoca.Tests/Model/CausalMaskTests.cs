@@ -8,6 +8,7 @@ public class CausalMaskTests
     [Fact]
     public void Causal_mask_hides_every_later_position()
     {
+        using var testScope = NewDisposeScope();
         var mask = AttentionMasks.Causal(5).data<float>().ToArray();
         for (var i = 0; i < 5; i++)
         for (var j = 0; j < 5; j++)
@@ -19,7 +20,7 @@ public class CausalMaskTests
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var model = new VideoCocaModel(TinyModels.Tiny());
+        using var model = new VideoCocaModel(TinyModels.Tiny());
         var imageTokens = randn([2, 15, 64]);
         var text = tensor(new long[,] { { 1, 10, 11, 12, 13, 14, 2 }, { 1, 20, 21, 22, 23, 24, 2 } });
         var changed = text.clone();
@@ -42,7 +43,7 @@ public class CausalMaskTests
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var model = new VideoCocaModel(TinyModels.Tiny());
+        using var model = new VideoCocaModel(TinyModels.Tiny());
         var text = tensor(new long[,] { { 1, 10, 11, 2, 0, 0 } });
         var before = model.EncodeText(text).Pooled.clone();
         // Change what a pad looks like: the pads' states change, the CLS must not notice.
@@ -51,7 +52,7 @@ public class CausalMaskTests
         Assert.True(model.EncodeText(text).Pooled.allclose(before, atol: 1e-6));
 
         // open_clip's shifted mask lets the CLS see the first pad: the same change moves its embedding.
-        var legacy = new VideoCocaModel(TinyModels.Tiny(c => c with { Text = c.Text with { LegacyClsMask = true } }));
+        using var legacy = new VideoCocaModel(TinyModels.Tiny(c => c with { Text = c.Text with { LegacyClsMask = true } }));
         var legacyBefore = legacy.EncodeText(text).Pooled.clone();
         legacy.state_dict()["text.token_embedding.weight"][0] = randn(embedding.shape[1]);
         Assert.False(legacy.EncodeText(text).Pooled.allclose(legacyBefore, atol: 1e-6));
@@ -60,6 +61,7 @@ public class CausalMaskTests
     [Fact]
     public void Legacy_cls_mask_is_shifted_by_one_as_open_clip_builds_it()
     {
+        using var testScope = NewDisposeScope();
         var text = tensor(new long[,] { { 5, 6, 0 } });
         var plain = AttentionMasks.CausalWithClsPadding(text, 0, legacyShift: false).select(2, 3).flatten().data<float>().ToArray();
         var legacy = AttentionMasks.CausalWithClsPadding(text, 0, legacyShift: true).select(2, 3).flatten().data<float>().ToArray();

@@ -27,7 +27,7 @@ public class ModuleShapeTests
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var config = Shallow(size);
-        var model = new VideoCocaModel(config);
+        using var model = new VideoCocaModel(config);
         var (b, t) = (2, config.Video.Frames);
         var v = config.Vision;
         var frames = randn([b, t, 3, v.ImageHeight, v.ImageWidth]);
@@ -52,9 +52,10 @@ public class ModuleShapeTests
     [Fact]
     public void Full_size_models_have_open_clips_parameter_counts()
     {
+        using var testScope = NewDisposeScope();
         // open_clip's coca_ViT-B-32 has 253,560,065 parameters (shared/openclip-coca-keys.md).
         using var scope = NewDisposeScope();
-        var model = new VideoCocaModel(ModelSizes.Get(ModelSizes.CocaViTB32));
+        using var model = new VideoCocaModel(ModelSizes.Get(ModelSizes.CocaViTB32));
         Assert.Equal(253_560_065, model.parameters().Sum(p => p.numel()));
     }
 
@@ -64,7 +65,7 @@ public class ModuleShapeTests
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var config = TinyModels.Tiny(c => c with { Vision = c.Vision with { ContrastivePoolerCascade = true } });
-        var model = new VideoCocaModel(config);
+        using var model = new VideoCocaModel(config);
         Assert.Contains(model.state_dict().Keys, k => k.StartsWith("visual.attn_pool_contrastive.", StringComparison.Ordinal));
         var visual = model.EncodeVideo(randn([2, config.Video.Frames, 3, 48, 64]));
         Assert.Equal([2, config.EmbedDim], visual.Pooled.shape);
@@ -80,7 +81,8 @@ public class ModuleShapeTests
         foreach (var adaptation in new[] { VideoAdaptation.MeanPooling, VideoAdaptation.AttentionalPooler })
         {
             var config = TinyModels.Tiny(c => c with { Video = c.Video with { Adaptation = adaptation } });
-            var visual = new VideoCocaModel(config).EncodeVideo(randn([3, 8, 3, 48, 64]));
+            using var model = new VideoCocaModel(config);
+            var visual = model.EncodeVideo(randn([3, 8, 3, 48, 64]));
             Assert.Equal([3, 64], visual.Pooled.shape);
             Assert.Equal([3, 15, 64], visual.Tokens.shape);
         }
@@ -95,10 +97,10 @@ public class ModuleShapeTests
         using var _ = no_grad();
         var frames = randn([1, 8, 3, 48, 64]);
         var reversed = frames.flip(1);
-        var plain = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = false } }));
+        using var plain = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = false } }));
         Assert.True(plain.EncodeVideo(frames).Pooled.allclose(plain.EncodeVideo(reversed).Pooled, rtol: 1e-4, atol: 1e-5));
 
-        var temporal = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = true, TemporalPlacement = placement } }));
+        using var temporal = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = true, TemporalPlacement = placement } }));
         // Zero at start: exactly what the image model sees...
         Assert.True(temporal.EncodeVideo(frames).Pooled.allclose(temporal.EncodeVideo(reversed).Pooled, rtol: 1e-4, atol: 1e-5));
         // ...and once it has learnt something, order shows.
@@ -116,8 +118,8 @@ public class ModuleShapeTests
         using var _ = no_grad();
         var frames = randn([1, 8, 3, 48, 64]);
         var reversed = frames.flip(1);
-        var image = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = false } }));
-        var adapted = new VideoCocaModel(TinyModels.Tiny(c => c with
+        using var image = new VideoCocaModel(TinyModels.Tiny(c => c with { Video = c.Video with { TemporalEmbedding = false } }));
+        using var adapted = new VideoCocaModel(TinyModels.Tiny(c => c with
         {
             Video = c.Video with
             {

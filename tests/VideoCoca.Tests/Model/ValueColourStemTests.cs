@@ -32,6 +32,7 @@ public sealed class ValueColourStemTests
     [Fact]
     public void Without_its_colour_projection_the_stem_sees_a_red_and_a_green_triangle_alike_and_with_it_apart()
     {
+        using var testScope = NewDisposeScope();
         using var model = new VideoCocaModel(Config(VisionStem.ValueColour));
         model.eval();
         using var _ = no_grad();
@@ -53,6 +54,7 @@ public sealed class ValueColourStemTests
     [Fact]
     public void The_rgb_stem_sees_a_red_and_a_green_triangle_apart_and_reads_three_channels()
     {
+        using var testScope = NewDisposeScope();
         using var model = new VideoCocaModel(Config(VisionStem.Rgb));
         Assert.DoesNotContain(model.Visual.named_parameters(), p => p.name.StartsWith("colour_proj.", StringComparison.Ordinal));
         Assert.Equal(3, model.Visual.named_parameters().Single(p => p.name == "conv1.weight").parameter.shape[1]);
@@ -61,6 +63,7 @@ public sealed class ValueColourStemTests
     [Fact]
     public void A_value_colour_model_saves_and_loads_with_its_stem()
     {
+        using var testScope = NewDisposeScope();
         var folder = Directory.CreateTempSubdirectory("vcp-stem-").FullName;
         try
         {

@@ -8,6 +8,7 @@ public class CocaLossTests
     [Fact]
     public void Contrastive_loss_matches_a_hand_computed_example()
     {
+        using var testScope = NewDisposeScope();
         // Image embeddings i1=(1,0), i2=(0,1); texts t1=(0.6,0.8), t2=(0,1); scale 2.
         // Similarities: [[0.6, 0], [0.8, 1]] x 2 = [[1.2, 0], [1.6, 2]].
         // Image->text rows: -log(e^1.2/(e^1.2+e^0)) = 0.263282, -log(e^2/(e^1.6+e^2)) = 0.513015; mean 0.388149.
@@ -22,6 +23,7 @@ public class CocaLossTests
     [Fact]
     public void Duplicate_captions_share_the_target_instead_of_being_negatives()
     {
+        using var testScope = NewDisposeScope();
         // Two clips with the same caption, equally similar to both texts: with duplicates as positives the loss is
         // the target's entropy, log 2; calling the twin a negative would give the same log 2 yet push them apart.
         var images = tensor(new float[,] { { 1, 0 }, { 1, 0 } });
@@ -34,6 +36,7 @@ public class CocaLossTests
     [Fact]
     public void Caption_loss_matches_a_hand_computed_example_and_skips_ignored_positions()
     {
+        using var testScope = NewDisposeScope();
         // One row, two positions, vocabulary 3. Position 0 logits (2, 0, 0), target 0: -log(e^2/(e^2+2)) = log(1 + 2e^-2) = 0.239545.
         // Position 1 logits (0, 0, 0), target ignored: it must not count.
         var logits = tensor(new float[] { 2, 0, 0, 0, 0, 0 }).view(1, 2, 3);

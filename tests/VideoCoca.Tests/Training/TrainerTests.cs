@@ -28,7 +28,8 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void A_short_run_lowers_the_loss()
     {
-        var model = NewModel(TinyModels.Micro());
+        using var testScope = NewDisposeScope();
+        using var model = NewModel(TinyModels.Micro());
         var losses = new List<double>();
         var trainer = new Trainer(model, TinyModels.WorldTokenizer(), TinyModels.Labels(), Options(40, stage: TrainingStage.Image));
         trainer.Progress += p => losses.Add(p.Loss);
@@ -42,9 +43,10 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void Saving_and_loading_gives_identical_outputs()
     {
-        var model = NewModel(TinyModels.Micro());
+        using var testScope = NewDisposeScope();
+        using var model = NewModel(TinyModels.Micro());
         new Trainer(model, TinyModels.WorldTokenizer(), TinyModels.Labels(), Options(3)).Run(_folder);
-        var loaded = ModelCheckpoint.Load(_folder).Model;
+        using var loaded = ModelCheckpoint.Load(_folder).Model;
         using var _ = no_grad();
         var frames = randn([2, 2, 3, 48, 64]);
         var text = tensor(new long[,] { { 1, 5, 6, 2 }, { 1, 7, 8, 2 } });
@@ -57,14 +59,15 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void A_resumed_run_ends_exactly_where_an_uninterrupted_one_does()
     {
+        using var testScope = NewDisposeScope();
         var tokenizer = TinyModels.WorldTokenizer();
-        var straight = NewModel(TinyModels.Micro());
+        using var straight = NewModel(TinyModels.Micro());
         var initial = straight.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
         new Trainer(straight, tokenizer, TinyModels.Labels(), Options(6)).Run(Path.Combine(_folder, "straight"));
 
         var interrupted = Path.Combine(_folder, "interrupted");
         // Same starting weights by copy, not by seed: torch's generator is process-wide and other test classes run in parallel.
-        var first = new VideoCocaModel(TinyModels.Micro());
+        using var first = new VideoCocaModel(TinyModels.Micro());
         using (no_grad())
         {
             foreach (var (name, value) in first.state_dict()) value.copy_(initial[name]);
@@ -72,7 +75,7 @@ public sealed class TrainerTests : IDisposable
         new Trainer(first, tokenizer, TinyModels.Labels(), Options(6) with { CheckpointEvery = 3 }).RunUntil(interrupted, stopAfter: 3);
         Assert.Equal(3, ModelCheckpoint.ReadTrainingState(interrupted)!.Step);
 
-        var resumedModel = ModelCheckpoint.Load(interrupted).Model;
+        using var resumedModel = ModelCheckpoint.Load(interrupted).Model;
         new Trainer(resumedModel, tokenizer, TinyModels.Labels(), Options(6) with { CheckpointEvery = 3 }).Run(interrupted);
 
         var expected = straight.state_dict();
@@ -87,7 +90,8 @@ public sealed class TrainerTests : IDisposable
     [InlineData(TuningMode.Lit)]
     public void Frozen_parameters_stay_exactly_as_they_were(TuningMode mode)
     {
-        var model = NewModel(TinyModels.Micro());
+        using var testScope = NewDisposeScope();
+        using var model = NewModel(TinyModels.Micro());
         var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
         new Trainer(model, TinyModels.WorldTokenizer(), TinyModels.Labels(), Options(3, mode)).Run(_folder);
         var after = model.state_dict();
@@ -116,6 +120,7 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void Learning_rate_warms_up_then_follows_a_cosine_to_its_floor()
     {
+        using var testScope = NewDisposeScope();
         var trainer = new Trainer(NewModel(TinyModels.Micro()), TinyModels.WorldTokenizer(), TinyModels.Labels(),
             new TrainingOptions { Steps = 110, WarmupSteps = 10, LearningRate = 1.0, FinalLearningRateFraction = 0.1 });
         Assert.Equal(0.1, trainer.LearningRateAt(0), 6);

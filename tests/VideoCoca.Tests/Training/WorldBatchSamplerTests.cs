@@ -14,6 +14,7 @@ public class WorldBatchSamplerTests
     [Fact]
     public void A_reversed_twin_shows_its_neighbours_frames_backwards_under_the_opposite_caption()
     {
+        using var testScope = NewDisposeScope();
         var sampler = new WorldBatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 3, reversedTwins: true);
         var batch = sampler.Sample(step: 0, batchSize: 16);
         var captions = Captions(batch);
@@ -46,6 +47,7 @@ public class WorldBatchSamplerTests
     [Fact]
     public void Without_twins_the_batches_are_those_of_earlier_runs()
     {
+        using var testScope = NewDisposeScope();
         // Runs recorded in docs/model.md replay exactly: adding the twins option must not move any other draw.
         var plain = new WorldBatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 3).Sample(step: 5, batchSize: 4);
         var again = new WorldBatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 3, reversedTwins: false).Sample(step: 5, batchSize: 4);

@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using VideoCoca.Checkpoints;
 using VideoCoca.Evaluation;
 using VideoCoca.Inference;
@@ -16,6 +17,7 @@ public sealed class ShippedModelTests : IDisposable
     [Fact]
     public async Task Shipped_model_describes_ffmpeg_rendered_clips()
     {
+        using var testScope = NewDisposeScope();
         await FfmpegWorldSets.RenderAsync(_folder, "40", "20261123");
         var loaded = ModelCheckpoint.Load(Path.Combine(TestPaths.RepositoryRoot, "models", "world-tiny"));
         var evaluator = new WorldEvaluator(new VideoCocaPredictor(loaded), new ClipLoader(loaded.Model.Config));

@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using VideoCoca.Checkpoints;
 using VideoCoca.Evaluation;
 using VideoCoca.Inference;
@@ -20,6 +21,7 @@ public sealed class ShippedSecondWorldModelTests : IDisposable
     [Fact]
     public async Task Shipped_model_describes_ffmpeg_drawn_clips_of_the_second_world()
     {
+        using var testScope = NewDisposeScope();
         var report = await EvaluateAsync(await RenderAsync("held-out", 48, 20261201));
 
         Assert.Equal(48, report.Clips);
@@ -34,6 +36,7 @@ public sealed class ShippedSecondWorldModelTests : IDisposable
     [Fact]
     public async Task Shipped_model_describes_combinations_it_never_saw()
     {
+        using var testScope = NewDisposeScope();
         var report = await EvaluateAsync(await RenderAsync("withheld", 32, 20261202, "--withheld"));
 
         Assert.Equal(32, report.Clips);
