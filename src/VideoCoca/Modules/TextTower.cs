@@ -55,7 +55,7 @@ public sealed class TextTower : nn.Module
         var length = text.shape[1];
         var x = _tokenEmbedding.forward(text);
         x = cat([x, _clsEmbedding.view(1, 1, -1).expand(x.shape[0], 1, -1)], 1);
-        x = x + _positionalEmbedding.narrow(0, 0, length + 1);
+        x = x.Plus(_positionalEmbedding.narrow(0, 0, length + 1));
         var mask = AttentionMasks.CausalWithClsPadding(text, _config.PadId, _config.LegacyClsMask);
         x = _transformer.Forward(x, mask);
         var pooled = _lnFinal.forward(x.select(1, length)).matmul(_textProjection);
@@ -68,7 +68,7 @@ public sealed class TextTower : nn.Module
     /// </summary>
     public Tensor EncodeTokens(Tensor text)
     {
-        var x = _tokenEmbedding.forward(text) + _positionalEmbedding.narrow(0, 0, text.shape[1]);
+        var x = _tokenEmbedding.forward(text).Plus(_positionalEmbedding.narrow(0, 0, text.shape[1]));
         return _transformer.Forward(x, AttentionMasks.Causal(text.shape[1], text.device));
     }
 
@@ -79,7 +79,7 @@ public sealed class TextTower : nn.Module
         var positions = cache.Positions(start, count) is { } perRow
             ? _positionalEmbedding.index_select(0, perRow.flatten()).view(newTokens.shape[0], count, -1)
             : _positionalEmbedding.narrow(0, start, count);
-        var x = _tokenEmbedding.forward(newTokens) + positions;
+        var x = _tokenEmbedding.forward(newTokens).Plus(positions);
         return cache.RunSelfAttention(_transformer.Blocks, x, start, layerOffset: 0);
     }
 }

@@ -117,7 +117,7 @@ public sealed class VisionTower : nn.Module
         var patch = _config.Vision.PatchSize;
         var colour = (nn.functional.avg_pool2d(pixels, patch, patch) - 0.5) / 0.5;          // [N, 3, gh, gw]
         var tokens = _conv1.forward(value);                                              // [N, width, gh, gw]
-        return tokens + _colourProjection.forward(colour.permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
+        return tokens.Plus(_colourProjection.forward(colour.permute(0, 2, 3, 1)).permute(0, 3, 1, 2));
     }
 
     /// <summary>Per-frame tokens from the image encoder.</summary>
@@ -129,10 +129,10 @@ public sealed class VisionTower : nn.Module
         var x = PatchTokens(frames.flatten(0, 1));                     // [B*T, width, gh, gw]
         x = x.flatten(2).transpose(1, 2);                              // [B*T, gh*gw, width]
         var cls = _classEmbedding.view(1, 1, -1).expand(x.shape[0], 1, -1);
-        x = cat([cls, x], 1) + _positionalEmbedding;
+        x = cat([cls, x], 1).Plus(_positionalEmbedding);
         if (_temporalEmbedding is not null && _config.Video.TemporalPlacement == TemporalPlacement.EncoderInput)
         {
-            x = x + FrameEmbeddings(time).unsqueeze(0).expand(batch, -1, -1).reshape(batch * time, 1, -1);
+            x = x.Plus(FrameEmbeddings(time).unsqueeze(0).expand(batch, -1, -1).reshape(batch * time, 1, -1));
         }
         x = _transformer.Forward(_lnPre.forward(x), mask: null);
         return x.view(batch, time, x.shape[1], x.shape[2]);
