@@ -20,6 +20,9 @@ public static class TensorLifetimes
     // as long as the process.
     private static readonly Scalar One = 1;
 
+    /// <summary>-infinity as a Scalar held for the life of the process: the value of every attention and logits mask.</summary>
+    public static Scalar MinusInfinity { get; } = float.NegativeInfinity;
+
     /// <summary><paramref name="a"/> + <paramref name="b"/>, with a held alpha: for additions on the hot paths.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 

@@ -22,7 +22,7 @@ public static class LogitsProcessing
     public static Tensor Forbid(Tensor logits, long tokenId)
     {
         var result = logits.clone();
-        result.select(1, tokenId).fill_(float.NegativeInfinity);
+        result.select(1, tokenId).fill_(TensorLifetimes.MinusInfinity);
         return result;
     }
 
@@ -31,7 +31,7 @@ public static class LogitsProcessing
     {
         if (k <= 0 || k >= logits.shape[1]) return logits;
         var kth = logits.topk(k, dim: 1).values.narrow(1, k - 1, 1);
-        return logits.masked_fill(logits.lt(kth), float.NegativeInfinity);
+        return logits.masked_fill(logits.lt(kth), TensorLifetimes.MinusInfinity);
     }
 
     /// <summary>
@@ -47,6 +47,6 @@ public static class LogitsProcessing
         var before = probabilities.cumsum(1) - probabilities;
         var dropSorted = before.ge(p);
         var drop = zeros_like(dropSorted).scatter(1, order, dropSorted);
-        return logits.masked_fill(drop, float.NegativeInfinity);
+        return logits.masked_fill(drop, TensorLifetimes.MinusInfinity);
     }
 }

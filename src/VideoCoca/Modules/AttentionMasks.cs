@@ -7,7 +7,7 @@ public static class AttentionMasks
 {
     /// <summary>[L, L]: position i sees positions 0..i and nothing after it.</summary>
     public static Tensor Causal(long length, Device? device = null) =>
-        full(length, length, float.NegativeInfinity, device: device).triu(1);
+        full(length, length, TensorLifetimes.MinusInfinity, device: device).triu(1);
 
     /// <summary>
     /// [B, 1, L+1, L+1] for text of length L with a CLS token appended at position L: causal everywhere, and the
@@ -24,7 +24,7 @@ public static class AttentionMasks
         // The CLS may see: legacy = [true, notPad[0..L-1]] (open_clip's F.pad(..., (1, 0))); plain = [notPad[0..L-1], true].
         var ones = ones_like(notPad.narrow(1, 0, 1));
         var visible = legacyShift ? cat([ones, notPad], 1) : cat([notPad, ones], 1);
-        var clsRow = zeros(batch, total, device: text.device).masked_fill(visible.logical_not(), float.NegativeInfinity);
+        var clsRow = zeros(batch, total, device: text.device).masked_fill(visible.logical_not(), TensorLifetimes.MinusInfinity);
         mask.select(1, length).copy_(clsRow);
         return mask.unsqueeze(1);
     }

@@ -93,7 +93,7 @@ public sealed class DecoderRows
         var later = columns.unsqueeze(0).gt(queries);                              // [count, total]
         var itself = columns.unsqueeze(0).eq(queries);                             // [count, total]
         var blocked = padColumn.unsqueeze(1).logical_or(later.unsqueeze(0)).logical_and(itself.logical_not().unsqueeze(0));
-        return zeros([Count, 1, count, total], device: Device).masked_fill(blocked.unsqueeze(1), float.NegativeInfinity);
+        return zeros([Count, 1, count, total], device: Device).masked_fill(blocked.unsqueeze(1), TensorLifetimes.MinusInfinity);
     }
 
     /// <summary>Cross-attention of every row's queries [rows, heads, n, headDim] over its clip's keys and values [clips, heads, tokens, headDim].</summary>

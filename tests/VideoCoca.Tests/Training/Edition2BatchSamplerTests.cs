@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using VideoCoca.Configuration;
 using VideoCoca.Tokenization;
 using VideoCoca.Training;
@@ -13,6 +14,7 @@ public class Edition2BatchSamplerTests
     [Fact]
     public void Batches_never_show_a_withheld_combination_and_every_caption_is_one_the_world_can_say()
     {
+        using var testScope = NewDisposeScope();
         var sampler = new Edition2BatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 4);
         var withheld = new[] { "green triangle", "blue circle moves up", "large white circle" };
         var objects = 0;
@@ -35,6 +37,7 @@ public class Edition2BatchSamplerTests
     [Fact]
     public void Each_query_row_describes_its_own_clip_and_the_positives_mark_every_text_that_describes_a_clip()
     {
+        using var testScope = NewDisposeScope();
         var sampler = new Edition2BatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 9, questionsPerClip: 2);
         using var batch = sampler.Sample(step: 3, batchSize: 8);
         Assert.Equal(16, batch.ContrastiveTexts);
@@ -61,6 +64,7 @@ public class Edition2BatchSamplerTests
     [Fact]
     public void Question_rows_predict_the_answer_only()
     {
+        using var testScope = NewDisposeScope();
         var sampler = new Edition2BatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 2, questionsPerClip: 3);
         using var batch = sampler.Sample(step: 0, batchSize: 4);
         var forms = new HashSet<string>();
@@ -80,6 +84,7 @@ public class Edition2BatchSamplerTests
     [Fact]
     public void Word_noise_swaps_only_the_words_the_decoder_reads_and_leaves_the_clips_the_contrast_and_the_targets_true()
     {
+        using var testScope = NewDisposeScope();
         const int clips = 16;
         var plain = new Edition2BatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 5, questionsPerClip: 2);
         var noisy = new Edition2BatchSampler(Config, Tokenizer, TrainingStage.Video, seed: 5, questionsPerClip: 2, wordNoise: 0.5);
