@@ -19,6 +19,9 @@ public sealed class VideoCocaModel : nn.Module
     public static readonly double InitialLogitScale = Math.Log(1 / 0.07);
     public const double MaxLogitScale = 100;
 
+    // Held for the life of the process: an implicit Scalar can be finalized while clamp_max reads it (TensorLifetimes).
+    private static readonly Scalar MaxLogitScaleBound = MaxLogitScale;
+
     /// <param name="initialisation">
     /// <see cref="WeightInitialisation.None"/> for a model whose weights a checkpoint fills next (<see cref="Checkpoints.ModelCheckpoint.Load"/>):
     /// until then they are whatever the memory held.
@@ -54,7 +57,7 @@ public sealed class VideoCocaModel : nn.Module
     public Tensor ContrastiveScale()
     {
         using var scope = NewDisposeScope();
-        return LogitScale.exp().clamp_max(MaxLogitScale).MoveToOuterDisposeScope();
+        return LogitScale.exp().clamp_max(MaxLogitScaleBound).MoveToOuterDisposeScope();
     }
 
     /// <param name="frames">[B, T, 3, H, W] normalised frames (T = 1 for images).</param>
